@@ -1,0 +1,42 @@
+package io.gitward.cli;
+
+import io.gitward.pki.cli.PkiCommand;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code gitward}: the single entry point of the distribution. */
+@Command(name = "gitward", mixinStandardHelpOptions = true, versionProvider = Gitward.Version.class,
+        description = "Git storage cluster whose nodes authenticate each other with mutual TLS identities.",
+        subcommands = {NodeCommand.class, PkiCommand.class, BenchCommand.class})
+public final class Gitward implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (see gitward --help)");
+    }
+
+    public static void main(String[] args) {
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
+        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine commandLine = new CommandLine(new Gitward());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setExecutionExceptionHandler(PkiCommand.refusalHandler());
+        return commandLine.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Gitward.class.getPackage().getImplementationVersion();
+            return new String[] {"gitward " + (version == null ? "dev" : version)};
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.gitward.cli;
+
+import io.gitward.proxy.ProxyNode;
+import io.gitward.security.config.ConfigException;
+import io.gitward.security.server.NodeApplication;
+import io.gitward.security.server.NodeKind;
+import io.gitward.security.server.NodeRuntime;
+import io.gitward.security.server.NodeStartException;
+import io.gitward.storage.StorageNode;
+import io.gitward.transaction.CoordinatorNode;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code gitward node KIND --config FILE}: how every server process starts. */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = "Run a server: storage, proxy or coordinator. Writes ready.json once every listener is bound.")
+final class NodeCommand implements Callable<Integer> {
+    static final int EXIT_CONFIG = 2;
+    static final int EXIT_START = 1;
+
+    @Parameters(index = "0", paramLabel = "KIND", description = "storage, proxy or coordinator.")
+    String kind;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The node's HOCON config file.")
+    Path config;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        NodeKind nodeKind = NodeKind.fromWireName(kind).orElseThrow(() -> new CommandLine.ParameterException(
+                spec.commandLine(), "KIND: '" + kind + "' (expected: storage, proxy or coordinator)"));
+        NodeApplication application = switch (nodeKind) {
+            case STORAGE -> new StorageNode();
+            case PROXY -> new ProxyNode();
+            case COORDINATOR -> new CoordinatorNode();
+        };
+        NodeRuntime runtime;
+        try {
+            runtime = NodeRuntime.start(nodeKind, config, System.getenv(), application);
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println("gitward node " + nodeKind + ": config " + e.getMessage());
+            return EXIT_CONFIG;
+        } catch (NodeStartException e) {
+            spec.commandLine().getErr().println("gitward node " + nodeKind + ": " + e.getMessage());
+            return EXIT_START;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "gitward-shutdown"));
+        runtime.awaitTermination();
+        return 0;
+    }
+}

@@ -1,0 +1,22 @@
+package io.gitward.security.server;
+
+import io.gitward.security.config.GitwardConfig;
+import io.grpc.BindableService;
+import java.util.List;
+
+/**
+ * What a kind of node adds to the shared runtime: its own config section and its gRPC services.
+ * The runtime owns listeners, security, health, node info and the ready file.
+ */
+public interface NodeApplication extends AutoCloseable {
+    /** Reads and validates this kind's keys, recording problems in {@code config}; binds nothing. */
+    void configure(GitwardConfig config, NodeSettings settings);
+
+    /** The services this node serves on its gRPC listeners. Called once, after configuration passed. */
+    List<BindableService> services();
+
+    /** Releases what the node holds (repositories, connections) after the listeners stopped. */
+    @Override
+    default void close() {
+    }
+}
