@@ -68,13 +68,12 @@ public final class CertificateAuthority {
         }
     }
 
-    /** What to issue: identity, lifetime, key type and extra SANs. */
+    /** What to issue: identity, lifetime, key type (null on renew: keep the previous one) and extra SANs. */
     public record LeafRequest(Role role, String name, Duration ttl, KeyType keyType, SubjectAltNames altNames) {
         public LeafRequest {
             requireNonNull(role, "role");
             requireNonNull(name, "name");
             requireNonNull(ttl, "ttl");
-            requireNonNull(keyType, "keyType");
             requireNonNull(altNames, "altNames");
         }
     }
@@ -217,6 +216,8 @@ public final class CertificateAuthority {
         NodeIdentity identity = identity(request.role(), request.name());
         Path nodeDir = layout.nodeDir(request.role(), request.name());
         try (CaLock lock = CaLock.acquire(layout.lock())) {
+            // Read the index before writing anything: a damaged CA must refuse without leaving node files.
+            CaIndex index = readIndex();
             boolean exists = Files.exists(CaLayout.certificate(nodeDir));
             if (!renewal && exists) {
                 throw new PkiException(identity.roleAndName() + " already has a certificate (" + CaLayout.certificate(nodeDir)
@@ -228,12 +229,13 @@ public final class CertificateAuthority {
             }
             Validity validity = validity(request.ttl());
             PrivateKey issuerKey = issuingKey();
-            KeyPair keys = request.keyType().generate();
+            KeyType keyType = request.keyType() != null ? request.keyType() : previousKeyType(index, identity);
+            KeyPair keys = keyType.generate();
             X509Certificate leaf = CertificateProfiles.leaf(identity, keys.getPublic(), request.altNames(),
                     issuingCertificate(), issuerKey, issuingKeyType(), validity.notBefore, validity.notAfter);
             writeNodeFiles(nodeDir, keys.getPrivate(), leaf);
-            appendToIndex(leafEntry(identity, leaf, request.keyType().cliName(), renewal ? "renew" : "issue"));
-            return describe(identity, leaf, request.keyType().cliName(), nodeDir, true);
+            appendToIndex(index, leafEntry(identity, leaf, keyType.cliName(), renewal ? "renew" : "issue"));
+            return describe(identity, leaf, keyType.cliName(), nodeDir, true);
         }
     }
 
@@ -248,6 +250,7 @@ public final class CertificateAuthority {
         PublicKey publicKey = csr.publicKey();
         Path nodeDir = layout.nodeDir(role, name);
         try (CaLock lock = CaLock.acquire(layout.lock())) {
+            CaIndex index = readIndex();
             Path existingKey = CaLayout.key(nodeDir);
             if (Files.exists(existingKey)) {
                 PrivateKey key = KeyFiles.read(existingKey, null);
@@ -260,7 +263,7 @@ public final class CertificateAuthority {
             X509Certificate leaf = CertificateProfiles.leaf(identity, publicKey, altNames, issuingCertificate(),
                     issuingKey(), issuingKeyType(), validity.notBefore, validity.notAfter);
             writeNodeFiles(nodeDir, null, leaf);
-            appendToIndex(leafEntry(identity, leaf, CryptoPolicy.keyDescription(publicKey), "sign"));
+            appendToIndex(index, leafEntry(identity, leaf, CryptoPolicy.keyDescription(publicKey), "sign"));
             return describe(identity, leaf, CryptoPolicy.keyDescription(publicKey), nodeDir, false);
         }
     }
@@ -499,8 +502,7 @@ public final class CertificateAuthority {
         }
     }
 
-    private void appendToIndex(IndexEntry entry) throws PkiException {
-        CaIndex index = readIndex();
+    private void appendToIndex(CaIndex index, IndexEntry entry) throws PkiException {
         List<IndexEntry> entries = new ArrayList<>(index.entries());
         entries.add(entry);
         try {
@@ -508,6 +510,25 @@ public final class CertificateAuthority {
         } catch (IOException e) {
             throw new PkiException(layout.index() + ": cannot be written (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** The key type of the identity's latest certificate, so renew keeps it unless told otherwise. */
+    private static KeyType previousKeyType(CaIndex index, NodeIdentity identity) throws PkiException {
+        String previous = null;
+        for (IndexEntry entry : index.entries()) {
+            if (identity.spiffeId().equals(entry.identity())) {
+                previous = entry.keyType();
+            }
+        }
+        if (previous == null) {
+            return KeyType.EC_P256;
+        }
+        for (KeyType type : KeyType.values()) {
+            if (type.cliName().equals(previous)) {
+                return type;
+            }
+        }
+        return KeyType.EC_P256;
     }
 
     private IndexEntry leafEntry(NodeIdentity identity, X509Certificate leaf, String keyType, String source) {

@@ -21,6 +21,10 @@ public record SubjectAltNames(List<String> dnsNames, List<String> ipAddresses) {
     private static final Pattern DNS_NAME = Pattern.compile(
             "(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
 
+    private static final String OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+    /** Dotted quads only: InetAddress would also take legacy short forms such as 1.2.3 and look names up. */
+    private static final Pattern IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
+
     public SubjectAltNames {
         dnsNames = List.copyOf(dnsNames);
         ipAddresses = List.copyOf(ipAddresses);
@@ -44,7 +48,7 @@ public record SubjectAltNames(List<String> dnsNames, List<String> ipAddresses) {
     }
 
     private static String canonicalAddress(String ip) throws PkiException {
-        boolean literal = ip.matches("[0-9.]+") || (ip.contains(":") && ip.matches("[0-9a-fA-F:.]+"));
+        boolean literal = IPV4.matcher(ip).matches() || (ip.contains(":") && ip.matches("[0-9a-fA-F:.]+"));
         if (!literal) {
             throw new PkiException("--ip: '" + ip + "' is not an IP address (expected e.g. 10.0.0.5 or ::1)");
         }

@@ -85,8 +85,13 @@ final class BootstrapCommand implements Callable<Integer> {
         java.time.Duration leafTtl = Ttl.parse("--ttl", ttl);
         CaLayout layout = new CaLayout(ca.dir);
         boolean created = !Files.exists(layout.metadata());
+        java.time.Duration caLifetime = Ttl.parse("--ca-ttl", caTtl);
+        if (created && leafTtl.compareTo(caLifetime) > 0) {
+            throw new PkiException("--ttl " + ttl + " is longer than the CA this would create (--ca-ttl " + caTtl
+                    + "); use a shorter --ttl or a longer --ca-ttl");
+        }
         CertificateAuthority authority = created
-                ? CertificateAuthority.init(ca.dir, new CertificateAuthority.InitOptions(domain, Ttl.parse("--ca-ttl", caTtl),
+                ? CertificateAuthority.init(ca.dir, new CertificateAuthority.InitOptions(domain, caLifetime,
                         type, intermediate, ca.passphrase(), CertificateAuthority.DEFAULT_CRL_VALIDITY), Clock.systemUTC())
                 : ca.open();
         if (!authority.trustDomain().equals(domain)) {

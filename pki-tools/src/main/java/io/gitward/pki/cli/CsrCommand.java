@@ -73,6 +73,11 @@ final class CsrCommand implements Callable<Integer> {
         if (!force && Files.exists(keyOut, LinkOption.NOFOLLOW_LINKS)) {
             throw new PkiException("--key-out " + keyOut + ": exists; pass --force to replace it or choose another path");
         }
+        Path outDirectory = out.toAbsolutePath().normalize().getParent();
+        Path keyDirectory = keyOut.toAbsolutePath().normalize().getParent();
+        if (!Files.isDirectory(outDirectory) && !keyDirectory.startsWith(outDirectory)) {
+            throw new PkiException("--out " + out + ": directory " + outDirectory + " does not exist");
+        }
         KeyPair keys = type.generate();
         PKCS10CertificationRequest request = CertificateProfiles.csr(identity, keys, type, altNames);
         try {

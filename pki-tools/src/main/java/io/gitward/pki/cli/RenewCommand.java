@@ -31,7 +31,7 @@ final class RenewCommand implements Callable<Integer> {
     @Override
     public Integer call() throws PkiException {
         CertificateAuthority.LeafRequest request = new CertificateAuthority.LeafRequest(leaf.role(), leaf.name,
-                leaf.ttl(), LeafOptions.keyType(keyType), leaf.altNames());
+                leaf.ttl(), keyType == null ? null : LeafOptions.keyType(keyType), leaf.altNames());
         IssuedCertificate issued = ca.open().renew(request);
         Output.issued(spec.commandLine().getOut(), issued, json, "renewed");
         return 0;

@@ -21,6 +21,7 @@ import io.gitward.security.x509.TrustMaterial;
 import io.gitward.security.x509.ValidatedPeer;
 import io.gitward.security.x509.ValidationOptions;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -111,6 +112,17 @@ final class VerifyCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         TrustMaterial material = trustMaterial(presented.get(0), mode, out);
+        if (trust.dir != null) {
+            // The CA's own intermediate is known: a leaf-only file verifies without --untrusted.
+            Path intermediate = new CaLayout(trust.dir).intermediateCertificate();
+            if (Files.isRegularFile(intermediate)) {
+                try {
+                    intermediates.addAll(Pem.readCertificatesRequired(intermediate));
+                } catch (PemException e) {
+                    throw new PkiException(e.getMessage(), e);
+                }
+            }
+        }
         try {
             ValidatedPeer peer = new PeerCertificateValidator(material).validate(presented, intermediates,
                     new ValidationOptions(instant, checkedPurpose, mode, !allowStaleCrl));

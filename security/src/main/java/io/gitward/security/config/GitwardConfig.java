@@ -76,7 +76,7 @@ public final class GitwardConfig {
 
     private static GitwardConfig fromParsed(Config fileConfig, Path baseDirectory, String source,
             Map<String, String> environment) throws ConfigException {
-        Config reference = ConfigFactory.defaultReference();
+        Config reference = reference();
         Map<String, ConfigValue> knownKeys = leaves(reference.root(), "");
         ConfigProblems problems = new ConfigProblems();
         for (Map.Entry<String, ConfigValue> entry : leaves(fileConfig.root(), "").entrySet()) {
@@ -95,6 +95,14 @@ public final class GitwardConfig {
         java.util.Set<String> explicit = new java.util.TreeSet<>(leaves(fileConfig.root(), "").keySet());
         explicit.addAll(leaves(overrides.root(), "").keySet());
         return new GitwardConfig(merged, baseDirectory, source, problems, explicit);
+    }
+
+    /**
+     * Every {@code reference.conf} on the classpath, merged: the defaults and the set of known keys.
+     * Not {@code ConfigFactory.defaultReference()}, which mixes in JVM system properties.
+     */
+    static Config reference() {
+        return ConfigFactory.parseResources(GitwardConfig.class.getClassLoader(), "reference.conf").resolve();
     }
 
     /** Every leaf path (nulls and lists included) below {@code object}. */
@@ -337,7 +345,7 @@ public final class GitwardConfig {
     /** Every key known to the reference configuration, with its env variable; pinned by docs/contracts.md. */
     public static Map<String, String> knownKeysWithVariables() {
         Map<String, String> result = new TreeMap<>();
-        for (String key : leaves(ConfigFactory.defaultReference().root(), "").keySet()) {
+        for (String key : leaves(reference().root(), "").keySet()) {
             result.put(key, EnvironmentOverrides.variableFor(key));
         }
         return result;

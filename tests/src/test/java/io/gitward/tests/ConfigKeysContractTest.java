@@ -1,0 +1,44 @@
+package io.gitward.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gitward.security.config.EnvironmentOverrides;
+import io.gitward.security.config.GitwardConfig;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/** docs/contracts.md section 5 lists exactly the keys every reference.conf defines, with their variables. */
+class ConfigKeysContractTest {
+    @Test
+    void documentedKeysAndVariablesEqualTheKeysTheNodesKnow() throws Exception {
+        Map<String, String> documented = new TreeMap<>();
+        for (List<String> row : ContractsDocument.load().table("config-keys")) {
+            documented.put(unquote(row.get(0)), unquote(row.get(1)));
+        }
+        assertEquals(GitwardConfig.knownKeysWithVariables(), documented,
+                "docs/contracts.md section 5 must list every config key with its GITWARD_* variable");
+    }
+
+    @Test
+    void noTwoKeysShareAnEnvironmentVariable() {
+        Map<String, String> keyByVariable = new HashMap<>();
+        GitwardConfig.knownKeysWithVariables().forEach((key, variable) -> {
+            String previous = keyByVariable.put(variable, key);
+            assertTrue(previous == null, variable + " would override both " + previous + " and " + key);
+        });
+    }
+
+    @Test
+    void variableNamesFollowTheRule() {
+        assertEquals("GITWARD_SECURITY_PHASE", EnvironmentOverrides.variableFor("security.phase"));
+        assertEquals("GITWARD_NODE_DATA_DIR", EnvironmentOverrides.variableFor("node.data-dir"));
+    }
+
+    private static String unquote(String cell) {
+        return cell.replace("`", "");
+    }
+}
