@@ -26,12 +26,14 @@ class ReadyFileContractIT {
         int code = PkiCommand.execute(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), "bootstrap",
                 "--dir", dir.resolve("pki").toString(), "--trust-domain", "cell-1.gitward", "--node", "storage:storage-1");
         assertEquals(0, code);
+        TestTokens.writeSecret(dir.resolve("token"), "ready-file-contract-secret");
         Path config = dir.resolve("storage.conf");
         Files.writeString(config, String.join("\n",
                 "node.name = storage-1",
                 "node.data-dir = data",
                 "storage.root = repos",
                 "security.trust-domain = cell-1.gitward",
+                "security.tokens.file = token",
                 "security.tls.certificate-chain = pki/nodes/storage/storage-1/chain.pem"));
         try (GitwardProcess node = GitwardProcess.start(dir.resolve("node.log"), Map.of(), "node", "storage", "--config",
                 config.toString())) {

@@ -2,106 +2,221 @@ package io.gitward.security.server;
 
 import io.gitward.security.config.ConfigException;
 import io.gitward.security.config.GitwardConfig;
+import io.gitward.security.phase.EffectiveFlags;
+import io.gitward.security.runtime.SecurityRuntime;
+import io.gitward.security.runtime.SecuritySettings;
+import io.gitward.security.runtime.SecurityStartException;
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts a node the same way for every kind: load and validate the whole config (nothing binds
- * before it passes), bind every listener, then write {@code ready.json}. Shutdown removes the ready
- * file first, stops accepting, and lets in-flight RPCs finish within {@code node.shutdown-grace}.
+ * Starts a node the same way for every kind: load and validate the whole config (nothing binds before it
+ * passes), load the security material, bind every listener, then write {@code ready.json}. While running it
+ * re-reads the config file and applies a phase change (flags, client-auth, plaintext listener) without a
+ * restart. Shutdown removes the ready file first, stops accepting, and lets in-flight RPCs finish within
+ * {@code node.shutdown-grace}.
  */
 public final class NodeRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
 
+    private final Path configFile;
+    private final Map<String, String> environment;
     private final NodeSettings settings;
     private final NodeApplication application;
-    private final List<Server> servers;
-    private final HealthStatusManager health;
-    private final ReadyFile ready;
+    private final SecurityRuntime security;
+    private final List<BindableService> services;
+    private final Map<String, Server> servers = new ConcurrentHashMap<>();
+    private final Map<String, String> bound = new ConcurrentHashMap<>();
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final String version = versionOf(NodeRuntime.class);
+    private final String startedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
+    private final ScheduledExecutorService configWatcher;
+    private volatile String configSignature;
+    private volatile ReadyFile ready;
+    private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
     private boolean stopped;
 
-    private NodeRuntime(NodeSettings settings, NodeApplication application, List<Server> servers,
-            HealthStatusManager health, ReadyFile ready) {
+    private NodeRuntime(Path configFile, Map<String, String> environment, NodeSettings settings,
+            NodeApplication application, SecurityRuntime security) {
+        this.configFile = configFile;
+        this.environment = Map.copyOf(environment);
         this.settings = settings;
         this.application = application;
-        this.servers = servers;
-        this.health = health;
-        this.ready = ready;
+        this.security = security;
+        this.services = new ArrayList<>(application.services());
+        this.services.add(new NodeInfoService(settings, version, () -> Map.copyOf(bound)));
+        this.configWatcher = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "gitward-config-reload");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**
      * Loads {@code configFile} and starts the node.
      *
      * @throws ConfigException    listing every config problem; nothing was bound
-     * @throws NodeStartException when a listener cannot bind or the ready file cannot be written; nothing stays bound
+     * @throws NodeStartException when security material cannot be loaded, a listener cannot bind or the ready
+     *                            file cannot be written; nothing stays bound
      */
     public static NodeRuntime start(NodeKind kind, Path configFile, Map<String, String> environment,
             NodeApplication application) throws ConfigException, NodeStartException {
         GitwardConfig config = GitwardConfig.load(configFile, environment);
         NodeSettings settings = NodeSettings.read(config, kind);
+        SecuritySettings securitySettings = SecuritySettings.read(config, kind, settings.trustDomain(),
+                settings.dataDirectory(), settings.listeners().containsKey(NodeSettings.GRPC_TLS));
         application.configure(config, settings);
         config.problems().throwIfAny(config.source());
-        return start(settings, application);
+        SecurityRuntime security;
+        try {
+            security = SecurityRuntime.create(securitySettings, kind, Clock.systemUTC());
+        } catch (SecurityStartException e) {
+            throw new NodeStartException(e.getMessage(), e);
+        }
+        NodeRuntime runtime = new NodeRuntime(configFile.toAbsolutePath(), environment, settings, application, security);
+        try {
+            runtime.startListeners();
+            runtime.security.start();
+            runtime.configSignature = signature(runtime.configFile);
+            long interval = securitySettings.reloadInterval().toMillis();
+            runtime.configWatcher.scheduleWithFixedDelay(runtime::reloadConfigIfChanged, interval, interval,
+                    TimeUnit.MILLISECONDS);
+            return runtime;
+        } catch (NodeStartException | RuntimeException e) {
+            runtime.servers.values().forEach(Server::shutdownNow);
+            security.close();
+            throw e;
+        }
     }
 
-    static NodeRuntime start(NodeSettings settings, NodeApplication application) throws NodeStartException {
+    private void startListeners() throws NodeStartException {
         try {
             Files.createDirectories(settings.dataDirectory());
         } catch (IOException e) {
             throw new NodeStartException("node.data-dir: " + settings.dataDirectory() + " cannot be created ("
                     + e.getMessage() + ")", e);
         }
-        String version = versionOf(NodeRuntime.class);
-        HealthStatusManager health = new HealthStatusManager();
-        List<Server> servers = new ArrayList<>();
-        Map<String, String> bound = new LinkedHashMap<>();
-        NodeInfoService nodeInfo = new NodeInfoService(settings, version, () -> Map.copyOf(bound));
-        List<BindableService> services = new ArrayList<>(application.services());
-        services.add(nodeInfo);
-        try {
-            for (Map.Entry<String, ListenAddress> listener : settings.listeners().entrySet()) {
-                NettyServerBuilder builder = NettyServerBuilder.forAddress(listener.getValue().toSocketAddress());
-                if (listener.getKey().equals(NodeSettings.HEALTH)) {
-                    builder.addService(health.getHealthService());
-                } else if (listener.getKey().equals(NodeSettings.GRPC_PLAINTEXT)) {
-                    services.forEach(builder::addService);
-                } else {
-                    // The TLS listener is built by the security runtime; until it is configured, it stays closed.
-                    continue;
-                }
-                Server server = bind(builder, listener.getKey(), listener.getValue());
-                servers.add(server);
-                bound.put(listener.getKey(), ListenAddress.format((InetSocketAddress) server.getListenSockets().get(0)));
+        for (Map.Entry<String, ListenAddress> listener : settings.listeners().entrySet()) {
+            String name = listener.getKey();
+            if (name.equals(NodeSettings.GRPC_PLAINTEXT) && !security.phaseFlags().plaintextListener()) {
+                LOG.info("plaintext listener {} stays closed (phase {})", listener.getValue(), security.flags().phase());
+                continue;
             }
-            health.setStatus("", ServingStatus.SERVING);
-            ReadyFile ready = new ReadyFile(ReadyFile.SCHEMA, settings.kind().wireName(), settings.name(),
-                    ProcessHandle.current().pid(), settings.identity() == null ? null : settings.identity().spiffeId(),
-                    settings.phase(), version, Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), bound);
-            writeReady(settings.readyFile(), ready);
-            LOG.info("{} node '{}' ready: {} (phase {}, identity {})", settings.kind(), settings.name(), bound,
-                    settings.phase(), ready.identity() == null ? "none" : ready.identity());
-            return new NodeRuntime(settings, application, servers, health, ready);
-        } catch (NodeStartException | RuntimeException e) {
-            servers.forEach(Server::shutdownNow);
-            throw e;
+            open(name, listener.getValue());
         }
+        health.setStatus("", ServingStatus.SERVING);
+        writeReady();
+        LOG.info("{} node '{}' ready: {} (phase {}, identity {})", settings.kind(), settings.name(), bound,
+                security.flags().phase(), ready.identity() == null ? "none" : ready.identity());
+    }
+
+    private synchronized void open(String name, ListenAddress address) throws NodeStartException {
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(address.toSocketAddress());
+        if (name.equals(NodeSettings.HEALTH)) {
+            // Serving status only, for probes: deliberately outside TLS and authorization.
+            builder.addService(health.getHealthService());
+        } else {
+            security.secure(builder, name.equals(NodeSettings.GRPC_TLS));
+            services.forEach(builder::addService);
+        }
+        Server server = bind(builder, name, address);
+        servers.put(name, server);
+        bound.put(name, ListenAddress.format((InetSocketAddress) server.getListenSockets().get(0)));
+    }
+
+    private synchronized void closeListener(String name) {
+        Server server = servers.remove(name);
+        bound.remove(name);
+        if (server != null) {
+            server.shutdown();
+            try {
+                if (!server.awaitTermination(settings.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+                    server.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                server.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Re-reads the config file when it changed and applies what can change at runtime: the security flags. */
+    void reloadConfigIfChanged() {
+        String now = signature(configFile);
+        if (now.equals(configSignature)) {
+            return;
+        }
+        configSignature = now;
+        try {
+            GitwardConfig config = GitwardConfig.load(configFile, environment);
+            NodeSettings next = NodeSettings.read(config, settings.kind());
+            SecuritySettings nextSecurity = SecuritySettings.read(config, settings.kind(), next.trustDomain(),
+                    next.dataDirectory(), next.listeners().containsKey(NodeSettings.GRPC_TLS));
+            boolean allowDowngrade = config.bool("security.allow-downgrade");
+            config.problems().throwIfAny(config.source());
+            EffectiveFlags flags = nextSecurity.flags();
+            if (flags.phase() < security.flags().phase() && !allowDowngrade) {
+                LOG.error("REFUSED config reload: phase {} -> {} is a downgrade; set security.allow-downgrade = true to"
+                        + " move down", security.flags().phase(), flags.phase());
+                return;
+            }
+            if (!flags.equals(security.flags())) {
+                applyFlags(flags);
+            }
+        } catch (ConfigException e) {
+            LOG.error("REFUSED config reload, the running configuration stays: {}", e.getMessage());
+        } catch (NodeStartException | RuntimeException e) {
+            LOG.error("config reload failed, the running configuration stays: {}", e.getMessage());
+        }
+    }
+
+    /** A phase change: open the TLS side first, then switch flags, then close plaintext, so no call fails. */
+    private void applyFlags(EffectiveFlags flags) throws NodeStartException {
+        ListenAddress plaintext = settings.listeners().get(NodeSettings.GRPC_PLAINTEXT);
+        boolean openNow = servers.containsKey(NodeSettings.GRPC_PLAINTEXT);
+        if (plaintext != null && flags.flags().plaintextListener() && !openNow) {
+            open(NodeSettings.GRPC_PLAINTEXT, plaintext);
+        }
+        security.applyFlags(flags);
+        if (openNow && !flags.flags().plaintextListener()) {
+            closeListener(NodeSettings.GRPC_PLAINTEXT);
+        }
+        writeReady();
+    }
+
+    private synchronized void writeReady() throws NodeStartException {
+        ReadyFile next = new ReadyFile(ReadyFile.SCHEMA, settings.kind().wireName(), settings.name(),
+                ProcessHandle.current().pid(), settings.identity() == null ? null : settings.identity().spiffeId(),
+                security.flags().phase(), version, startedAt, new LinkedHashMap<>(bound));
+        try {
+            next.write(settings.readyFile());
+        } catch (IOException e) {
+            throw new NodeStartException("node.ready-file: " + settings.readyFile() + " cannot be written (" + e.getMessage()
+                    + ")", e);
+        }
+        ready = next;
     }
 
     private static Server bind(NettyServerBuilder builder, String listener, ListenAddress address)
@@ -117,11 +232,13 @@ public final class NodeRuntime implements AutoCloseable {
         }
     }
 
-    private static void writeReady(Path file, ReadyFile ready) throws NodeStartException {
+    private static String signature(Path file) {
         try {
-            ready.write(file);
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            return file.toRealPath() + "|" + attributes.fileKey() + "|" + attributes.size() + "|"
+                    + attributes.lastModifiedTime().toMillis();
         } catch (IOException e) {
-            throw new NodeStartException("node.ready-file: " + file + " cannot be written (" + e.getMessage() + ")", e);
+            return "missing";
         }
     }
 
@@ -133,11 +250,13 @@ public final class NodeRuntime implements AutoCloseable {
         return settings;
     }
 
-    /** Blocks until every listener has terminated. */
+    public SecurityRuntime security() {
+        return security;
+    }
+
+    /** Blocks until the node has been closed. */
     public void awaitTermination() throws InterruptedException {
-        for (Server server : servers) {
-            server.awaitTermination();
-        }
+        terminated.await();
     }
 
     /** Graceful stop: ready file removed, health NOT_SERVING, no new calls, in-flight calls finish within the grace. */
@@ -147,15 +266,16 @@ public final class NodeRuntime implements AutoCloseable {
             return;
         }
         stopped = true;
+        configWatcher.shutdownNow();
         try {
             Files.deleteIfExists(settings.readyFile());
         } catch (IOException e) {
             LOG.warn("cannot remove {}: {}", settings.readyFile(), e.getMessage());
         }
         health.enterTerminalState();
-        servers.forEach(Server::shutdown);
+        servers.values().forEach(Server::shutdown);
         long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
-        for (Server server : servers) {
+        for (Server server : servers.values()) {
             try {
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0 || !server.awaitTermination(remaining, TimeUnit.NANOSECONDS)) {
@@ -166,12 +286,15 @@ public final class NodeRuntime implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        servers.clear();
+        security.close();
         try {
             application.close();
         } catch (Exception e) {
             LOG.warn("{} node '{}' did not close cleanly: {}", settings.kind(), settings.name(), e.toString());
         }
         LOG.info("{} node '{}' stopped", settings.kind(), settings.name());
+        terminated.countDown();
     }
 
     static String versionOf(Class<?> type) {

@@ -55,11 +55,6 @@ public record NodeSettings(NodeKind kind, String name, Path dataDirectory, Path 
                 config.problems().add(key, e.getMessage());
             }
         }
-        if (listeners.containsKey(GRPC_TLS)) {
-            // Until the TLS runtime is wired in, refusing is honest; silently not listening would not be.
-            config.problems().add("listen.grpc-tls", "the TLS listener is not available in this version yet"
-                    + " (expected: null; use listen.grpc-plaintext)");
-        }
         if (!listeners.containsKey(GRPC_PLAINTEXT) && !listeners.containsKey(GRPC_TLS)) {
             config.problems().add("listen", "no gRPC listener (expected: listen.grpc-plaintext or listen.grpc-tls)");
         }

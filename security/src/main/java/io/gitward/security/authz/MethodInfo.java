@@ -1,0 +1,21 @@
+package io.gitward.security.authz;
+
+import io.gitward.proto.OperationType;
+import io.gitward.proto.Scope;
+
+/**
+ * What the proto options say about one RPC.
+ *
+ * @param fullMethodName        {@code package.Service/Method}
+ * @param targetRepositoryField number of the request field marked {@code (gitward.target_repository)}, or 0
+ */
+public record MethodInfo(String fullMethodName, Scope scope, OperationType operation, int targetRepositoryField) {
+
+    /** Scopes a bearer token can never open once callers could present certificates. */
+    public boolean privileged() {
+        return switch (scope) {
+            case ADMIN_READ, ADMIN_WRITE, TX_VOTE, TX_REGISTER, INTERNAL, MAINTENANCE -> true;
+            default -> false;
+        };
+    }
+}

@@ -1,0 +1,25 @@
+package io.gitward.security.authz;
+
+import io.grpc.Attributes;
+import io.grpc.Context;
+import io.grpc.Metadata;
+
+/** The keys through which the security runtime hands its verdicts to handlers and transports. */
+public final class SecurityContext {
+    /** The caller of the current RPC, set by {@link SecurityInterceptor} before any handler runs. */
+    public static final Context.Key<Caller> CALLER = Context.key("gitward-caller");
+
+    /** Set on each server transport by {@link PeerAuthenticationFilter}. */
+    public static final Attributes.Key<PeerAuthentication> PEER = Attributes.Key.create("gitward-peer");
+
+    public static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
+            Metadata.ASCII_STRING_MARSHALLER);
+
+    private SecurityContext() {
+    }
+
+    /** The caller of the current RPC; null outside one. */
+    public static Caller caller() {
+        return CALLER.get();
+    }
+}

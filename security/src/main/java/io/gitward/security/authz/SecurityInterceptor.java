@@ -1,0 +1,183 @@
+package io.gitward.security.authz;
+
+import static java.util.Objects.requireNonNull;
+
+import io.gitward.security.audit.AuditLog;
+import io.gitward.security.audit.RateLimitedLog;
+import io.gitward.security.audit.SecurityMetrics;
+import io.gitward.security.identity.NodeIdentity;
+import io.gitward.security.identity.Role;
+import io.gitward.security.phase.AuthorizationMode;
+import io.gitward.security.phase.TokenPolicy;
+import io.gitward.security.tls.NodeCredentials;
+import io.gitward.security.token.TokenVerdict;
+import io.gitward.security.token.Tokens;
+import io.gitward.security.x509.CertificateRejectedException;
+import io.gitward.security.x509.Purpose;
+import io.gitward.security.x509.ValidatedPeer;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where calls are authenticated and authorized. Establishes the {@link Caller}, asks the
+ * current {@link AccessPolicy}, records the audit, removes credentials from the headers before any handler
+ * sees them, and fails closed: an unknown method or an error in here denies the call.
+ */
+public final class SecurityInterceptor implements ServerInterceptor {
+    private static final Logger LOG = LoggerFactory.getLogger(SecurityInterceptor.class);
+    private static final String BEARER = "Bearer ";
+
+    private final AtomicReference<AccessPolicy> policy;
+    private final MethodRegistry methods;
+    private final NodeCredentials credentials;
+    private final Supplier<Tokens> tokens;
+    private final AuditLog audit;
+    private final SecurityMetrics metrics;
+    private final RateLimitedLog wouldDenyLog;
+    private final Metadata.Key<String> forwardedHeader;
+    private final int forwardedMaxBytes;
+
+    public SecurityInterceptor(AtomicReference<AccessPolicy> policy, MethodRegistry methods, NodeCredentials credentials,
+            Supplier<Tokens> tokens, AuditLog audit, SecurityMetrics metrics, RateLimitedLog wouldDenyLog,
+            String forwardedHeader, int forwardedMaxBytes) {
+        this.policy = requireNonNull(policy, "policy");
+        this.methods = requireNonNull(methods, "methods");
+        this.credentials = requireNonNull(credentials, "credentials");
+        this.tokens = requireNonNull(tokens, "tokens");
+        this.audit = requireNonNull(audit, "audit");
+        this.metrics = requireNonNull(metrics, "metrics");
+        this.wouldDenyLog = requireNonNull(wouldDenyLog, "wouldDenyLog");
+        this.forwardedHeader = Metadata.Key.of(forwardedHeader, Metadata.ASCII_STRING_MARSHALLER);
+        this.forwardedMaxBytes = forwardedMaxBytes;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+            ServerCallHandler<Q, R> next) {
+        String methodName = call.getMethodDescriptor().getFullMethodName();
+        Caller caller;
+        Decision decision;
+        MethodInfo method = methods.find(methodName).orElse(null);
+        AccessPolicy current = policy.get();
+        try {
+            PeerAuthentication peer = call.getAttributes().get(SecurityContext.PEER);
+            if (peer == null) {
+                // Every listener installs PeerAuthenticationFilter; a transport without it is not trusted.
+                return deny(call, Decision.unauthenticated("connection was not authenticated by the transport"), null,
+                        method, current);
+            }
+            if (peer.rejected()) {
+                return deny(call, Decision.unauthenticated("peer certificate refused: " + peer.rejection()), null, method,
+                        current);
+            }
+            NodeIdentity identity = currentIdentity(peer);
+            TokenVerdict token = tokenVerdict(headers, current.flags().tokens());
+            boolean forwardedSent = headers.containsKey(forwardedHeader);
+            NodeIdentity forwarded = null;
+            if (forwardedSent) {
+                if (identity != null && identity.role() == Role.EDGE) {
+                    forwarded = forwardedIdentity(headers);
+                } else {
+                    metrics.forwardedHeaderStripped();
+                }
+            }
+            caller = new Caller(peer.transport(), identity, token, forwarded, peer.remoteHost());
+            decision = current.decide(caller, method, forwardedSent && identity != null && identity.role() == Role.EDGE);
+        } catch (CertificateRejectedException e) {
+            return deny(call, Decision.unauthenticated("peer certificate no longer valid: " + e.getMessage()), null, method,
+                    current);
+        } catch (IllegalArgumentException e) {
+            return deny(call, Decision.permissionDenied(e.getMessage()), null, method, current);
+        } catch (RuntimeException e) {
+            LOG.error("authorization of {} failed; denying the call", methodName, e);
+            return deny(call, Decision.permissionDenied("authorization error; the call is denied"), null, method, current);
+        }
+        record(caller, method, decision, current);
+        if (!decision.allowed()) {
+            return deny(call, decision, caller, method, current);
+        }
+        if (decision.wouldDeny() && wouldDenyLog.shouldLog(caller.principal() + "|" + methodName)) {
+            LOG.warn("audit: would deny {} from {} over {}: {}", methodName, caller.principal(), caller.transport().code(),
+                    decision.reason());
+        }
+        headers.removeAll(SecurityContext.AUTHORIZATION);
+        headers.removeAll(forwardedHeader);
+        Context context = Context.current().withValue(SecurityContext.CALLER, caller);
+        return Contexts.interceptCall(context, call, headers, next);
+    }
+
+    /** The peer's identity under the current trust: re-checked when trust changed since the handshake. */
+    private NodeIdentity currentIdentity(PeerAuthentication peer) throws CertificateRejectedException {
+        if (peer.peer() == null) {
+            return null;
+        }
+        if (peer.generation() == credentials.trust().generation()) {
+            return peer.identity();
+        }
+        ValidatedPeer revalidated = credentials.validate(peer.chain(), Purpose.TLS_CLIENT, false);
+        return revalidated.identity();
+    }
+
+    private NodeIdentity forwardedIdentity(Metadata headers) throws CertificateRejectedException {
+        List<X509Certificate> chain = ForwardedIdentity.parse(headers.getAll(forwardedHeader), forwardedMaxBytes);
+        return credentials.validate(chain, Purpose.TLS_CLIENT, false).identity();
+    }
+
+    private TokenVerdict tokenVerdict(Metadata headers, TokenPolicy policy) {
+        Iterable<String> values = headers.getAll(SecurityContext.AUTHORIZATION);
+        if (values == null) {
+            return TokenVerdict.ABSENT;
+        }
+        String value = values.iterator().next();
+        TokenVerdict verdict;
+        if (policy == TokenPolicy.IGNORED) {
+            verdict = TokenVerdict.UNCHECKED;
+        } else if (!value.startsWith(BEARER)) {
+            verdict = TokenVerdict.MALFORMED;
+        } else {
+            Tokens configured = tokens.get();
+            verdict = configured == null ? TokenVerdict.WRONG : configured.verify(value.substring(BEARER.length()));
+        }
+        metrics.token(verdict.code());
+        return verdict;
+    }
+
+    private void record(Caller caller, MethodInfo method, Decision decision, AccessPolicy current) {
+        String scope = method == null ? "UNKNOWN" : method.scope().name();
+        audit.record(new AuditLog.Key(caller.principal(), caller.transport().code(), caller.credential(), scope,
+                decision.auditLabel()));
+        boolean enforced = current.flags().authorization() == AuthorizationMode.ENFORCE
+                || current.flags().tokens() != TokenPolicy.TRANSITIONING;
+        String status = !decision.allowed()
+                ? (decision.code() == Status.Code.UNAUTHENTICATED ? "unauthenticated" : "denied")
+                : decision.wouldDeny() ? "would-deny" : "ok";
+        metrics.authentication(enforced, status);
+    }
+
+    private <Q, R> ServerCall.Listener<Q> deny(ServerCall<Q, R> call, Decision decision, Caller caller, MethodInfo method,
+            AccessPolicy current) {
+        if (caller == null) {
+            String host = "unknown";
+            PeerAuthentication peer = call.getAttributes().get(SecurityContext.PEER);
+            if (peer != null) {
+                host = peer.remoteHost();
+            }
+            Caller anonymous = new Caller(Transport.PLAINTEXT, null, TokenVerdict.ABSENT, null, host);
+            record(anonymous, method, decision, current);
+        }
+        call.close(Status.fromCode(decision.code()).withDescription(decision.reason()), new Metadata());
+        return new ServerCall.Listener<>() {
+        };
+    }
+}

@@ -1,0 +1,120 @@
+package io.gitward.security.runtime;
+
+import static java.util.Objects.requireNonNull;
+
+import io.gitward.security.authz.SecurityContext;
+import io.gitward.security.identity.NodeIdentity;
+import io.gitward.security.phase.OutboundToken;
+import io.gitward.security.phase.PhaseFlags;
+import io.gitward.security.tls.KeyMaterial;
+import io.gitward.security.tls.NodeCredentials;
+import io.gitward.security.tls.ReloadableSslContext;
+import io.gitward.security.tls.TlsContexts;
+import io.gitward.security.tls.TlsProvider;
+import io.gitward.security.token.Tokens;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.NettyChannelBuilder;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
+
+/**
+ * How this node dials its peers, following the outbound flags: TLS to a pinned identity (the handshake
+ * fails, and nothing is sent, unless the server proves exactly that identity), this node's certificate when
+ * the phase says so, and a fresh bearer token only where the phase still sends one. Client TLS contexts are
+ * rebuilt when the node's key rotates; open connections keep working.
+ */
+public final class OutboundChannels {
+    private final NodeCredentials credentials;
+    private final TlsProvider provider;
+    private final Supplier<PhaseFlags> flags;
+    private final Supplier<Tokens> tokens;
+    private final Map<NodeIdentity, ReloadableSslContext> contexts = new ConcurrentHashMap<>();
+
+    public OutboundChannels(NodeCredentials credentials, TlsProvider provider, Supplier<PhaseFlags> flags,
+            Supplier<Tokens> tokens) {
+        this.credentials = requireNonNull(credentials, "credentials");
+        this.provider = requireNonNull(provider, "provider");
+        this.flags = requireNonNull(flags, "flags");
+        this.tokens = requireNonNull(tokens, "tokens");
+        credentials.onKeyMaterialChange(key -> rebuildAll());
+    }
+
+    /** A channel to {@code peer}; the caller owns and shuts it down. */
+    public ManagedChannel dial(PeerEndpoint peer) throws SSLException {
+        PhaseFlags current = flags.get();
+        boolean tls = peer.tls() != null && (current.outboundTls() || peer.plaintext() == null);
+        NettyChannelBuilder builder;
+        if (tls) {
+            builder = NettyChannelBuilder.forAddress(peer.tls().host(), peer.tls().port())
+                    .sslContext(contextFor(peer.identity()));
+        } else {
+            builder = NettyChannelBuilder.forAddress(peer.plaintext().host(), peer.plaintext().port()).usePlaintext();
+        }
+        boolean sendToken = current.outboundToken() == OutboundToken.ALWAYS
+                || (current.outboundToken() == OutboundToken.PLAINTEXT_ONLY && !tls);
+        if (sendToken && tokens.get() != null) {
+            builder.intercept(new TokenSender(tokens));
+        }
+        return builder.build();
+    }
+
+    private ReloadableSslContext contextFor(NodeIdentity expected) throws SSLException {
+        ReloadableSslContext existing = contexts.get(expected);
+        if (existing != null) {
+            return existing;
+        }
+        ReloadableSslContext created = new ReloadableSslContext(build(expected));
+        ReloadableSslContext raced = contexts.putIfAbsent(expected, created);
+        return raced != null ? raced : created;
+    }
+
+    private io.netty.handler.ssl.SslContext build(NodeIdentity expected) throws SSLException {
+        KeyMaterial key = flags.get().outboundClientCert() ? credentials.keyMaterial() : null;
+        return TlsContexts.client(credentials, key, expected, provider);
+    }
+
+    /** Called when the key rotates or the outbound flags change. */
+    public void rebuildAll() {
+        for (Map.Entry<NodeIdentity, ReloadableSslContext> entry : contexts.entrySet()) {
+            try {
+                entry.getValue().swap(build(entry.getKey()));
+            } catch (SSLException e) {
+                org.slf4j.LoggerFactory.getLogger(OutboundChannels.class).error(
+                        "cannot rebuild the client TLS context for {}; keeping the previous one: {}", entry.getKey(),
+                        e.getMessage());
+            }
+        }
+    }
+
+    /** Adds {@code authorization: Bearer <fresh token>} to each call; a token is never reused. */
+    private static final class TokenSender implements ClientInterceptor {
+        private final Supplier<Tokens> tokens;
+
+        TokenSender(Supplier<Tokens> tokens) {
+            this.tokens = tokens;
+        }
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                @Override
+                public void start(Listener<R> listener, Metadata headers) {
+                    Tokens current = tokens.get();
+                    if (current != null) {
+                        headers.put(SecurityContext.AUTHORIZATION, "Bearer " + current.issue());
+                    }
+                    super.start(listener, headers);
+                }
+            };
+        }
+    }
+}

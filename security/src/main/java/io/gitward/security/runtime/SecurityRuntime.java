@@ -1,0 +1,357 @@
+package io.gitward.security.runtime;
+
+import static java.util.Objects.requireNonNull;
+
+import io.gitward.security.audit.AuditLog;
+import io.gitward.security.audit.RateLimitedLog;
+import io.gitward.security.audit.SecurityMetrics;
+import io.gitward.security.authz.AccessPolicy;
+import io.gitward.security.authz.ConnectionRegistry;
+import io.gitward.security.authz.MethodRegistry;
+import io.gitward.security.authz.PeerAuthenticationFilter;
+import io.gitward.security.authz.ScopePolicy;
+import io.gitward.security.authz.SecurityInterceptor;
+import io.gitward.security.authz.TrackingServerSocketChannel;
+import io.gitward.security.phase.EffectiveFlags;
+import io.gitward.security.phase.PhaseFlags;
+import io.gitward.security.server.NodeKind;
+import io.gitward.security.tls.HandshakeFailures;
+import io.gitward.security.tls.KeyMaterial;
+import io.gitward.security.tls.KeyMaterialException;
+import io.gitward.security.tls.NodeCredentials;
+import io.gitward.security.tls.ReloadableSslContext;
+import io.gitward.security.tls.TlsContexts;
+import io.gitward.security.tls.TrustState;
+import io.gitward.security.token.TokenSecret;
+import io.gitward.security.token.Tokens;
+import io.gitward.security.x509.CertificateRejectedException;
+import io.gitward.security.x509.PemException;
+import io.gitward.security.x509.Purpose;
+import io.gitward.security.x509.TrustMaterial;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The security side of a running node: its credentials, the access policy, the interceptor and transport
+ * filter every gRPC listener installs, the limits, the reloads of key/certificate/bundle/CRL files, and
+ * the outbound dialer. One instance per node. Thread-safe.
+ */
+public final class SecurityRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SecurityRuntime.class);
+
+    private final SecuritySettings settings;
+    private final NodeKind kind;
+    private final NodeCredentials credentials;
+    private final AtomicReference<EffectiveFlags> flags;
+    private final AtomicReference<AccessPolicy> policy;
+    private final AtomicReference<Tokens> tokens;
+    private final AuditLog audit;
+    private final SecurityMetrics metrics = new SecurityMetrics();
+    private final ConnectionRegistry registry;
+    private final SecurityInterceptor interceptor;
+    private final PeerAuthenticationFilter filter;
+    private final ReloadableSslContext serverContext;
+    private final OutboundChannels outbound;
+    private final ScheduledExecutorService background;
+    private final EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final ReloadCounters reloads = new ReloadCounters();
+    private volatile FileSignature keySignature;
+    private volatile FileSignature trustSignature;
+    private volatile FileSignature tokenSignature;
+
+    private SecurityRuntime(SecuritySettings settings, NodeKind kind, NodeCredentials credentials, Tokens tokens,
+            AuditLog audit, Clock clock) throws SSLException {
+        this.settings = settings;
+        this.kind = kind;
+        this.credentials = credentials;
+        this.flags = new AtomicReference<>(settings.flags());
+        this.tokens = new AtomicReference<>(tokens);
+        this.audit = audit;
+        this.policy = new AtomicReference<>(new AccessPolicy(ScopePolicy.of(kind, settings.trustDomain(), settings.rules(),
+                settings.allowDirectClientStorage()), settings.flags().flags()));
+        this.registry = new ConnectionRegistry(settings.limits().maxConnections());
+        this.interceptor = new SecurityInterceptor(policy, MethodRegistry.instance(), credentials, this.tokens::get, audit,
+                metrics, new RateLimitedLog(settings.wouldDenyLogPeriod(), 10_000, clock), settings.forwardedHeader(),
+                settings.forwardedMaxBytes());
+        this.filter = new PeerAuthenticationFilter(credentials, registry);
+        KeyMaterial key = credentials.keyMaterial();
+        this.serverContext = key == null ? null : new ReloadableSslContext(TlsContexts.server(credentials, key,
+                settings.flags().flags().clientAuth(), settings.provider()));
+        this.outbound = new OutboundChannels(credentials, settings.provider(), () -> flags.get().flags(), this.tokens::get);
+        this.background = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "gitward-security-reload");
+            thread.setDaemon(true);
+            return thread;
+        });
+        credentials.onTrustChange(this::recheckConnections);
+        credentials.onKeyMaterialChange(this::rebuildServerContext);
+    }
+
+    /**
+     * Loads every file the settings name.
+     *
+     * @throws SecurityStartException naming the file and the problem; nothing was started
+     */
+    public static SecurityRuntime create(SecuritySettings settings, NodeKind kind, Clock clock)
+            throws SecurityStartException {
+        requireNonNull(settings, "settings");
+        try {
+            KeyMaterial key = settings.key() == null ? null : KeyMaterial.load(settings.key(), settings.certificateChain());
+            TrustState trust = settings.domains().isEmpty()
+                    ? new TrustState(new TrustMaterial(List.of()), settings.identityMode(),
+                            settings.flags().flags().staleCrlFailsClosed(), 0)
+                    : TrustLoader.load(settings.domains(), settings.identityMode(),
+                            settings.flags().flags().staleCrlFailsClosed());
+            Tokens tokens = settings.tokenFile() == null ? null : new Tokens(TokenSecret.load(settings.tokenFile()),
+                    settings.tokenSkew(), clock, settings.replayCapacity());
+            AuditLog audit = new AuditLog(settings.auditMaxKeys(), clock);
+            try {
+                audit.load(settings.auditFile());
+            } catch (IOException e) {
+                LOG.warn("audit history {} is unreadable ({}); the audit starts empty", settings.auditFile(), e.getMessage());
+            }
+            NodeCredentials credentials = new NodeCredentials(key, trust, new HandshakeFailures(), clock);
+            SecurityRuntime runtime = new SecurityRuntime(settings, kind, credentials, tokens, audit, clock);
+            runtime.keySignature = FileSignature.of(java.util.Arrays.asList(settings.key(), settings.certificateChain()));
+            runtime.trustSignature = FileSignature.of(TrustLoader.files(settings.domains()));
+            runtime.tokenSignature = FileSignature.of(java.util.Arrays.asList(settings.tokenFile()));
+            return runtime;
+        } catch (KeyMaterialException | PemException | IOException e) {
+            throw new SecurityStartException(e.getMessage(), e);
+        }
+    }
+
+    /** Starts the reload checks and the audit flush; logs the provider and every insecure setting. */
+    public void start() {
+        LOG.info("TLS provider: {}; phase {}; identity {}", settings.provider().describe(), flags.get().phase(),
+                credentials.keyMaterial() == null ? "none" : credentials.keyMaterial());
+        for (String warning : settings.insecureSettings()) {
+            LOG.warn("INSECURE: {}", warning);
+        }
+        long interval = settings.reloadInterval().toMillis();
+        background.scheduleWithFixedDelay(this::checkFiles, interval, interval, TimeUnit.MILLISECONDS);
+        long flush = settings.auditFlushInterval().toMillis();
+        background.scheduleWithFixedDelay(this::flushAudit, flush, flush, TimeUnit.MILLISECONDS);
+    }
+
+    /** Applies security, limits and connection tracking to a gRPC listener. */
+    public NettyServerBuilder secure(NettyServerBuilder builder, boolean tls) {
+        SecuritySettings.Limits limits = settings.limits();
+        // A custom channel type (connection tracking) means gRPC wants the event loops from us too.
+        builder.channelFactory(TrackingServerSocketChannel.factory(registry))
+                .bossEventLoopGroup(bossGroup)
+                .workerEventLoopGroup(workerGroup)
+                .addTransportFilter(filter)
+                .intercept(interceptor)
+                .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .maxConcurrentCallsPerConnection(limits.maxConcurrentStreams())
+                .maxInboundMessageSize(limits.maxInboundMessageBytes())
+                .maxInboundMetadataSize(limits.maxInboundMetadataBytes())
+                .maxRstFramesPerWindow(limits.maxRstFrames(), (int) Math.max(1, limits.rstWindow().toSeconds()))
+                .maxConnectionAge(limits.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
+                .maxConnectionAgeGrace(limits.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS);
+        if (tls) {
+            if (serverContext == null) {
+                throw new IllegalStateException("a TLS listener needs this node's key and certificate");
+            }
+            builder.sslContext(serverContext);
+        }
+        return builder;
+    }
+
+    /** Installs new flags (a phase change by reload): access policy, client-auth of new handshakes, outbound rules. */
+    public void applyFlags(EffectiveFlags next) {
+        EffectiveFlags previous = flags.getAndSet(next);
+        policy.set(new AccessPolicy(policy.get().scopes(), next.flags()));
+        if (previous.flags().clientAuth() != next.flags().clientAuth() && credentials.keyMaterial() != null) {
+            rebuildServerContext(credentials.keyMaterial());
+        }
+        if (previous.flags().staleCrlFailsClosed() != next.flags().staleCrlFailsClosed()) {
+            TrustState trust = credentials.trust();
+            credentials.updateTrust(new TrustState(trust.material(), trust.identityMode(),
+                    next.flags().staleCrlFailsClosed(), 0));
+        }
+        outbound.rebuildAll();
+        LOG.info("security flags now phase {}: {}", next.phase(), next.values());
+    }
+
+    /** Checks the watched files once; also called by tests that do not want to wait for the next tick. */
+    public void checkFiles() {
+        try {
+            reloadKeyIfChanged();
+            reloadTrustIfChanged();
+            reloadTokensIfChanged();
+        } catch (RuntimeException e) {
+            LOG.error("reload check failed; the current material stays in use", e);
+        }
+    }
+
+    private void reloadKeyIfChanged() {
+        if (settings.key() == null) {
+            return;
+        }
+        FileSignature now = FileSignature.of(java.util.Arrays.asList(settings.key(), settings.certificateChain()));
+        if (!now.differsFrom(keySignature)) {
+            return;
+        }
+        keySignature = now;
+        try {
+            KeyMaterial next = KeyMaterial.load(settings.key(), settings.certificateChain());
+            KeyMaterial current = credentials.keyMaterial();
+            if (current != null && !next.identity().equals(current.identity())) {
+                throw new KeyMaterialException(settings.certificateChain() + " now names " + next.identity()
+                        + " instead of " + current.identity() + "; a node cannot change identity by reload");
+            }
+            credentials.updateKeyMaterial(next);
+            reloads.success("key");
+            LOG.info("reloaded key material: now {}", next);
+        } catch (KeyMaterialException e) {
+            reloads.failure("key");
+            LOG.error("REFUSED reload of {} / {}: {}; the previous key and certificate stay in use", settings.key(),
+                    settings.certificateChain(), e.getMessage());
+        }
+    }
+
+    private void reloadTrustIfChanged() {
+        if (settings.domains().isEmpty()) {
+            return;
+        }
+        FileSignature now = FileSignature.of(TrustLoader.files(settings.domains()));
+        if (!now.differsFrom(trustSignature)) {
+            return;
+        }
+        trustSignature = now;
+        try {
+            TrustState current = credentials.trust();
+            TrustState next = TrustLoader.load(settings.domains(), current.identityMode(), current.staleCrlIsFatal());
+            TrustLoader.requireNoRollback(current, next);
+            TrustState installed = credentials.updateTrust(next);
+            reloads.success("trust");
+            LOG.info("reloaded trust bundles and CRLs (generation {})", installed.generation());
+        } catch (PemException e) {
+            reloads.failure("trust");
+            LOG.error("REFUSED reload of trust bundles/CRLs: {}; the previous ones stay in use", e.getMessage());
+        }
+    }
+
+    private void reloadTokensIfChanged() {
+        if (settings.tokenFile() == null) {
+            return;
+        }
+        FileSignature now = FileSignature.of(java.util.Arrays.asList(settings.tokenFile()));
+        if (!now.differsFrom(tokenSignature)) {
+            return;
+        }
+        tokenSignature = now;
+        try {
+            tokens.set(new Tokens(TokenSecret.load(settings.tokenFile()), settings.tokenSkew(), Clock.systemUTC(),
+                    settings.replayCapacity()));
+            reloads.success("tokens");
+            LOG.info("reloaded the token file (secrets not logged)");
+        } catch (IOException e) {
+            reloads.failure("tokens");
+            LOG.error("REFUSED reload of the token file: {}; the previous secrets stay in use", e.getMessage());
+        }
+    }
+
+    /** Closes every connection whose client certificate the new trust refuses (revoked, removed CA, ...). */
+    private void recheckConnections(TrustState trust) {
+        List<String> closed = registry.closeWhere(chain -> {
+            try {
+                credentials.validate(chain, Purpose.TLS_CLIENT, false);
+                return true;
+            } catch (CertificateRejectedException e) {
+                LOG.warn("closing connection: {}", e.getMessage());
+                return false;
+            }
+        });
+        if (!closed.isEmpty()) {
+            LOG.warn("closed {} connection(s) whose certificate the new trust refuses: {}", closed.size(), closed);
+        }
+    }
+
+    private void rebuildServerContext(KeyMaterial key) {
+        if (serverContext == null) {
+            return;
+        }
+        try {
+            serverContext.swap(TlsContexts.server(credentials, key, flags.get().flags().clientAuth(), settings.provider()));
+        } catch (SSLException e) {
+            reloads.failure("tls-context");
+            LOG.error("cannot build a TLS context for {}; the previous one stays in use: {}", key, e.getMessage());
+        }
+    }
+
+    private void flushAudit() {
+        try {
+            audit.save(settings.auditFile());
+        } catch (IOException e) {
+            LOG.warn("cannot save the audit to {}: {}", settings.auditFile(), e.getMessage());
+        }
+    }
+
+    public NodeCredentials credentials() {
+        return credentials;
+    }
+
+    public EffectiveFlags flags() {
+        return flags.get();
+    }
+
+    public PhaseFlags phaseFlags() {
+        return flags.get().flags();
+    }
+
+    public AuditLog audit() {
+        return audit;
+    }
+
+    public SecurityMetrics metrics() {
+        return metrics;
+    }
+
+    public ReloadCounters reloads() {
+        return reloads;
+    }
+
+    public ConnectionRegistry connections() {
+        return registry;
+    }
+
+    public OutboundChannels outbound() {
+        return outbound;
+    }
+
+    public SecuritySettings settings() {
+        return settings;
+    }
+
+    public NodeKind kind() {
+        return kind;
+    }
+
+    public Tokens tokens() {
+        return tokens.get();
+    }
+
+    @Override
+    public void close() {
+        background.shutdownNow();
+        flushAudit();
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    }
+}

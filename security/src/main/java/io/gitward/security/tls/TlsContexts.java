@@ -1,0 +1,47 @@
+package io.gitward.security.tls;
+
+import io.gitward.security.identity.NodeIdentity;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import javax.net.ssl.SSLException;
+
+/** Builds the immutable TLS contexts that {@link ReloadableSslContext}s delegate to. TLS 1.3 preferred, 1.2 allowed. */
+public final class TlsContexts {
+    static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    private TlsContexts() {
+    }
+
+    /** A server context presenting {@code key}, asking for client certificates as {@code clientAuth} says. */
+    public static SslContext server(NodeCredentials credentials, KeyMaterial key, ClientAuth clientAuth,
+            TlsProvider provider) throws SSLException {
+        SslContextBuilder builder = SslContextBuilder.forServer(key.key(), key.chain());
+        GrpcSslContexts.configure(builder, provider.netty());
+        return builder.protocols(PROTOCOLS)
+                .clientAuth(clientAuth)
+                .trustManager(new PeerTrustManager(credentials, null))
+                // Resumed sessions would skip certificate checks; every handshake is a full one.
+                .sessionCacheSize(1)
+                .sessionTimeout(1)
+                .build();
+    }
+
+    /**
+     * A client context that accepts only {@code expected} as the server and presents {@code key} when it is
+     * not null (from phase 2 on).
+     */
+    public static SslContext client(NodeCredentials credentials, KeyMaterial key, NodeIdentity expected,
+            TlsProvider provider) throws SSLException {
+        SslContextBuilder builder = SslContextBuilder.forClient();
+        GrpcSslContexts.configure(builder, provider.netty());
+        builder.protocols(PROTOCOLS).trustManager(new PeerTrustManager(credentials, expected))
+                // Identity is the SPIFFE ID, not a DNS name: no hostname verification.
+                .endpointIdentificationAlgorithm(null);
+        if (key != null) {
+            builder.keyManager(key.key(), key.chain());
+        }
+        return builder.build();
+    }
+}

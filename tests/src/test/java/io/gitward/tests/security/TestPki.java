@@ -1,0 +1,66 @@
+package io.gitward.tests.security;
+
+import io.gitward.pki.CaLayout;
+import io.gitward.pki.CertificateAuthority;
+import io.gitward.pki.KeyType;
+import io.gitward.pki.SubjectAltNames;
+import io.gitward.security.identity.Role;
+import io.gitward.security.identity.TrustDomain;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+
+/** A real Gitward CA in a temporary directory, issuing node certificates through pki-tools. */
+final class TestPki {
+    private final CertificateAuthority authority;
+
+    private TestPki(CertificateAuthority authority) {
+        this.authority = authority;
+    }
+
+    static TestPki create(Path dir, String trustDomain, boolean intermediate) throws Exception {
+        return new TestPki(CertificateAuthority.init(dir, new CertificateAuthority.InitOptions(TrustDomain.of(trustDomain),
+                Duration.ofDays(365), KeyType.EC_P256, intermediate, null, Duration.ofDays(1)), Clock.systemUTC()));
+    }
+
+    /** Key and chain of one node. */
+    record NodeFiles(Path key, Path chain, Path certificate) {
+    }
+
+    NodeFiles issue(Role role, String name) throws Exception {
+        authority.issue(new CertificateAuthority.LeafRequest(role, name, Duration.ofHours(24), KeyType.EC_P256,
+                SubjectAltNames.LOCAL));
+        return files(role, name);
+    }
+
+    NodeFiles renew(Role role, String name) throws Exception {
+        authority.renew(new CertificateAuthority.LeafRequest(role, name, Duration.ofHours(24), KeyType.EC_P256,
+                SubjectAltNames.LOCAL));
+        return files(role, name);
+    }
+
+    void revoke(Role role, String name) throws Exception {
+        authority.revokeIdentity(role, name, "key-compromise");
+    }
+
+    NodeFiles files(Role role, String name) {
+        Path dir = authority.layout().nodeDir(role, name);
+        return new NodeFiles(CaLayout.key(dir), CaLayout.chain(dir), CaLayout.certificate(dir));
+    }
+
+    Path roots() {
+        return authority.layout().roots();
+    }
+
+    Path crl() {
+        return authority.layout().crl();
+    }
+
+    String trustDomain() {
+        return authority.trustDomain().name();
+    }
+
+    CertificateAuthority authority() {
+        return authority;
+    }
+}
