@@ -19,13 +19,13 @@ import java.util.concurrent.TimeoutException;
  * Runs the {@code openssl} binary (3.x) with a timeout. A missing binary fails the test: interop is what these
  * tests prove, so they must never pass without it.
  */
-final class Openssl {
+public final class Openssl {
     private static final long TIMEOUT_SECONDS = 30;
 
     private Openssl() {
     }
 
-    static Result run(String... args) {
+    public static Result run(String... args) {
         List<String> command = new ArrayList<>();
         command.add("openssl");
         command.addAll(List.of(args));
@@ -54,7 +54,7 @@ final class Openssl {
     }
 
     /** Runs a command that must exit 0. */
-    static Result ok(String... args) {
+    public static Result ok(String... args) {
         Result result = run(args);
         assertEquals(0, result.exitCode(), result::describe);
         return result;
@@ -68,8 +68,8 @@ final class Openssl {
         }
     }
 
-    record Result(List<String> command, int exitCode, String output) {
-        String describe() {
+    public record Result(List<String> command, int exitCode, String output) {
+        public String describe() {
             return String.join(" ", command) + " exited " + exitCode + ":\n" + output;
         }
     }

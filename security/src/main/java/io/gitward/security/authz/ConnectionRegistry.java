@@ -1,5 +1,8 @@
 package io.gitward.security.authz;
 
+import io.gitward.security.tls.HandshakeFailures;
+import io.gitward.security.x509.CertificateRejectedException;
+import io.gitward.security.x509.RejectReason;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
@@ -8,6 +11,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
@@ -22,9 +26,11 @@ import javax.net.ssl.SSLSession;
 public final class ConnectionRegistry {
     private final Map<SocketAddress, Channel> channels = new ConcurrentHashMap<>();
     private final int maxConnections;
+    private final HandshakeFailures failures;
 
-    public ConnectionRegistry(int maxConnections) {
+    public ConnectionRegistry(int maxConnections, HandshakeFailures failures) {
         this.maxConnections = maxConnections;
+        this.failures = failures;
     }
 
     /** Registers an accepted connection; returns false (the caller closes it) when the limit is reached. */
@@ -34,8 +40,44 @@ public final class ConnectionRegistry {
         }
         SocketAddress remote = channel.remoteAddress();
         channels.put(remote, channel);
-        channel.closeFuture().addListener(future -> channels.remove(remote, channel));
+        channel.closeFuture().addListener(future -> {
+            channels.remove(remote, channel);
+            countFailedHandshake(channel);
+        });
         return true;
+    }
+
+    /**
+     * Counts handshakes that failed before a certificate reached this node's trust manager (no client
+     * certificate, protocol errors, timeouts); refusals by the trust manager were counted there already.
+     */
+    private void countFailedHandshake(Channel channel) {
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        if (ssl == null || !ssl.handshakeFuture().isDone() || ssl.handshakeFuture().isSuccess()) {
+            return;
+        }
+        StringBuilder messages = new StringBuilder();
+        for (Throwable cause = ssl.handshakeFuture().cause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof CertificateRejectedException) {
+                return;
+            }
+            messages.append(cause.getClass().getSimpleName()).append(' ').append(cause.getMessage()).append('\n');
+        }
+        String text = messages.toString().toLowerCase(Locale.ROOT);
+        if (text.contains("certificate_verify_failed") || text.contains("certificate_unknown")) {
+            return;
+        }
+        if (text.contains("key_usage_bit_incorrect")) {
+            // BoringSSL checks the leaf's key usage itself, before our trust manager sees the chain.
+            failures.record(RejectReason.KEY_USAGE);
+        } else if (text.contains("peer_did_not_return_a_certificate") || text.contains("empty client certificate chain")
+                || text.contains("certificate required") || text.contains("certificate_required")) {
+            failures.record(HandshakeFailures.Transport.NO_CLIENT_CERTIFICATE);
+        } else if (text.contains("timeout") || text.contains("timed out")) {
+            failures.record(HandshakeFailures.Transport.TIMEOUT);
+        } else {
+            failures.record(HandshakeFailures.Transport.PROTOCOL);
+        }
     }
 
     public int size() {

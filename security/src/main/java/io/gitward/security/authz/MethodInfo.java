@@ -11,10 +11,10 @@ import io.gitward.proto.Scope;
  */
 public record MethodInfo(String fullMethodName, Scope scope, OperationType operation, int targetRepositoryField) {
 
-    /** Scopes a bearer token can never open once callers could present certificates. */
+    /** Scopes a bearer token can never open once callers could present certificates (design.md section 4). */
     public boolean privileged() {
         return switch (scope) {
-            case ADMIN_READ, ADMIN_WRITE, TX_VOTE, TX_REGISTER, INTERNAL, MAINTENANCE -> true;
+            case ADMIN_READ, ADMIN_WRITE, TX_VOTE, INTERNAL, MAINTENANCE -> true;
             default -> false;
         };
     }

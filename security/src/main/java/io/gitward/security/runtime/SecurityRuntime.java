@@ -82,7 +82,7 @@ public final class SecurityRuntime implements AutoCloseable {
         this.audit = audit;
         this.policy = new AtomicReference<>(new AccessPolicy(ScopePolicy.of(kind, settings.trustDomain(), settings.rules(),
                 settings.allowDirectClientStorage()), settings.flags().flags()));
-        this.registry = new ConnectionRegistry(settings.limits().maxConnections());
+        this.registry = new ConnectionRegistry(settings.limits().maxConnections(), credentials.failures());
         this.interceptor = new SecurityInterceptor(policy, MethodRegistry.instance(), credentials, this.tokens::get, audit,
                 metrics, new RateLimitedLog(settings.wouldDenyLogPeriod(), 10_000, clock), settings.forwardedHeader(),
                 settings.forwardedMaxBytes());

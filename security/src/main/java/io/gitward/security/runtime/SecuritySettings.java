@@ -34,8 +34,10 @@ public record SecuritySettings(TrustDomain trustDomain, EffectiveFlags flags, Tl
         Duration reloadInterval, Limits limits) {
 
     /** One trust domain's bundle and CRLs. */
-    public record DomainTrust(TrustDomain trustDomain, Path roots, List<Path> crls, RevocationPolicy revocation) {
+    public record DomainTrust(TrustDomain trustDomain, Path roots, List<Path> intermediates, List<Path> crls,
+            RevocationPolicy revocation) {
         public DomainTrust {
+            intermediates = List.copyOf(intermediates);
             crls = List.copyOf(crls);
         }
     }
@@ -73,6 +75,7 @@ public record SecuritySettings(TrustDomain trustDomain, EffectiveFlags flags, Tl
         List<DomainTrust> domains = new ArrayList<>();
         Path roots = existing(config, "security.trust.roots");
         List<Path> crls = existingList(config, "security.trust.crls");
+        List<Path> intermediates = existingList(config, "security.trust.intermediates");
         RevocationPolicy revocation = revocation(config, "security.trust.revocation", crls);
         boolean verifiesPeers = flags.flags().clientAuth() != ClientAuth.NONE || flags.flags().outboundTls();
         if (roots == null && verifiesPeers) {
@@ -87,7 +90,7 @@ public record SecuritySettings(TrustDomain trustDomain, EffectiveFlags flags, Tl
             config.problems().add("security.trust.revocation", "off (phase " + phase + " requires revocation checking)");
         }
         if (trustDomain != null && roots != null) {
-            domains.add(new DomainTrust(trustDomain, roots, crls, revocation));
+            domains.add(new DomainTrust(trustDomain, roots, intermediates, crls, revocation));
         }
         domains.addAll(otherDomains(config, trustDomain, phase));
 
@@ -183,13 +186,21 @@ public record SecuritySettings(TrustDomain trustDomain, EffectiveFlags flags, Tl
                     continue;
                 }
                 Path roots = config.baseDirectory().resolve(entry.getString("roots")).normalize();
+                List<Path> intermediates = new ArrayList<>();
+                if (entry.hasPath("intermediates")) {
+                    for (String file : entry.getStringList("intermediates")) {
+                        intermediates.add(config.baseDirectory().resolve(file).normalize());
+                    }
+                }
                 List<Path> crls = new ArrayList<>();
                 if (entry.hasPath("crls")) {
                     for (String crl : entry.getStringList("crls")) {
                         crls.add(config.baseDirectory().resolve(crl).normalize());
                     }
                 }
-                for (Path file : concat(roots, crls)) {
+                List<Path> all = concat(roots, crls);
+                all.addAll(intermediates);
+                for (Path file : all) {
                     if (!Files.isRegularFile(file)) {
                         config.problems().add(key, file + ": no such file");
                     }
@@ -197,7 +208,7 @@ public record SecuritySettings(TrustDomain trustDomain, EffectiveFlags flags, Tl
                 if (phase >= 3 && crls.isEmpty()) {
                     config.problems().add(key, "no crls (phase " + phase + " requires revocation for every trust domain)");
                 }
-                result.add(new DomainTrust(domain, roots, crls, crls.isEmpty() ? RevocationPolicy.OFF
+                result.add(new DomainTrust(domain, roots, intermediates, crls, crls.isEmpty() ? RevocationPolicy.OFF
                         : RevocationPolicy.REQUIRE));
             } catch (ConfigException | IllegalArgumentException e) {
                 config.problems().add(key, "expected {trust-domain, roots, crls}: " + e.getMessage());

@@ -21,7 +21,8 @@ final class TrustLoader {
             throws PemException {
         List<TrustBundle> bundles = new ArrayList<>();
         for (SecuritySettings.DomainTrust domain : domains) {
-            bundles.add(TrustBundles.load(domain.trustDomain(), domain.roots(), domain.crls(), domain.revocation()));
+            bundles.add(TrustBundles.load(domain.trustDomain(), domain.roots(), domain.intermediates(), domain.crls(),
+                    domain.revocation()));
         }
         return new TrustState(new TrustMaterial(bundles), mode, staleCrlIsFatal, 0);
     }
@@ -54,6 +55,7 @@ final class TrustLoader {
         List<Path> files = new ArrayList<>();
         for (SecuritySettings.DomainTrust domain : domains) {
             files.add(domain.roots());
+            files.addAll(domain.intermediates());
             files.addAll(domain.crls());
         }
         return files;

@@ -2,16 +2,16 @@ package io.gitward.security.tls;
 
 import static java.util.Objects.requireNonNull;
 
+import io.gitward.security.audit.RateLimitedLog;
 import io.gitward.security.identity.NodeIdentity;
 import io.gitward.security.x509.CertificateRejectedException;
 import io.gitward.security.x509.Purpose;
-import io.gitward.security.x509.TrustBundle;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerTrustManager extends X509ExtendedTrustManager {
     private static final Logger LOG = LoggerFactory.getLogger(PeerTrustManager.class);
+    /** A flood of bad handshakes must not flood the log: one line per (reason, certificate) per minute. */
+    private static final RateLimitedLog REFUSALS = new RateLimitedLog(Duration.ofMinutes(1), 10_000, Clock.systemUTC());
 
     private final NodeCredentials credentials;
     private final NodeIdentity pinnedServer;
@@ -70,7 +72,9 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
         try {
             credentials.validate(Arrays.asList(chain), Purpose.TLS_CLIENT, true);
         } catch (CertificateRejectedException e) {
-            LOG.warn("refused client certificate from {}: {}", peer == null ? "a peer" : peer, e.getMessage());
+            if (REFUSALS.shouldLog(e.reason() + "|" + chain[0].getSerialNumber())) {
+                LOG.warn("refused client certificate from {}: {}", peer == null ? "a peer" : peer, e.getMessage());
+            }
             throw e;
         }
     }
@@ -79,18 +83,20 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
         try {
             credentials.validateServer(Arrays.asList(chain), pinnedServer);
         } catch (CertificateRejectedException e) {
-            LOG.warn("refused server {}{}: {}", peer == null ? "" : peer + " ", pinnedServer == null ? ""
-                    : "(expected " + pinnedServer + ")", e.getMessage());
+            if (REFUSALS.shouldLog("server|" + e.reason() + "|" + chain[0].getSerialNumber())) {
+                LOG.warn("refused server {}{}: {}", peer == null ? "" : peer + " ", pinnedServer == null ? ""
+                        : "(expected " + pinnedServer + ")", e.getMessage());
+            }
             throw e;
         }
     }
 
+    /**
+     * No CA names in the certificate request: clients then send the certificate they hold and this node
+     * judges it (with a reason it can count), instead of clients silently sending nothing.
+     */
     @Override
     public X509Certificate[] getAcceptedIssuers() {
-        List<X509Certificate> anchors = new ArrayList<>();
-        for (TrustBundle bundle : credentials.trust().material().bundles().values()) {
-            anchors.addAll(bundle.anchors());
-        }
-        return anchors.toArray(new X509Certificate[0]);
+        return new X509Certificate[0];
     }
 }

@@ -41,6 +41,7 @@ public final class PeerCertificateValidator {
     private static final int MAX_CHAIN_DEPTH = 6;
     private static final int MAX_CANDIDATE_PATHS = 8;
     private static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
+    private static final int KEY_CERT_SIGN = 5;
 
     private final TrustMaterial trust;
 
@@ -80,6 +81,7 @@ public final class PeerCertificateValidator {
 
         List<X509Certificate> pool = new ArrayList<>(presented.subList(1, presented.size()));
         pool.addAll(untrusted);
+        pool.addAll(bundle.intermediates());
         List<CandidatePath> candidates = new ArrayList<>();
         List<X509Certificate> path = new ArrayList<>();
         path.add(leaf);
@@ -94,6 +96,7 @@ public final class PeerCertificateValidator {
             try {
                 List<String> warnings = new ArrayList<>();
                 checkCrypto(candidate, who);
+                checkIssuers(candidate, who);
                 checkPkix(candidate, options.at(), who);
                 checkRevocation(candidate, bundle, options, who, warnings);
                 return new ValidatedPeer(identity, candidate.path, candidate.anchor, warnings);
@@ -180,6 +183,33 @@ public final class PeerCertificateValidator {
         if (anchorKeyProblem != null) {
             throw new CertificateRejectedException(RejectReason.WEAK_KEY,
                     who + ": trust anchor " + Certificates.describe(candidate.anchor) + " has a weak " + anchorKeyProblem);
+        }
+    }
+
+    /**
+     * Issuer structure, checked before PKIX so the reason does not depend on the JDK's check order, and
+     * the trust anchor's own path length, which PKIX implementations (the JDK's included) do not enforce.
+     */
+    private static void checkIssuers(CandidatePath candidate, String who) throws CertificateRejectedException {
+        List<X509Certificate> path = candidate.path;
+        for (int i = 1; i < path.size(); i++) {
+            X509Certificate intermediate = path.get(i);
+            if (!Certificates.isCa(intermediate)) {
+                throw new CertificateRejectedException(RejectReason.ISSUER_NOT_CA, who + ": intermediate "
+                        + Certificates.describe(intermediate) + " is used as an issuer but is not a CA");
+            }
+            boolean[] keyUsage = intermediate.getKeyUsage();
+            if (keyUsage != null && (keyUsage.length <= KEY_CERT_SIGN || !keyUsage[KEY_CERT_SIGN])) {
+                throw new CertificateRejectedException(RejectReason.KEY_USAGE, who + ": intermediate "
+                        + Certificates.describe(intermediate) + " lacks keyCertSign");
+            }
+        }
+        int anchorPathLength = candidate.anchor.getBasicConstraints();
+        int intermediates = path.size() - 1;
+        if (anchorPathLength >= 0 && anchorPathLength != Integer.MAX_VALUE && intermediates > anchorPathLength) {
+            throw new CertificateRejectedException(RejectReason.PATH_LENGTH, who + ": " + intermediates
+                    + " intermediate(s) below trust anchor " + Certificates.describe(candidate.anchor)
+                    + ", whose path length allows " + anchorPathLength);
         }
     }
 

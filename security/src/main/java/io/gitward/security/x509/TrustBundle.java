@@ -29,14 +29,25 @@ public final class TrustBundle {
     private final List<X509Certificate> anchors;
     private final Set<TrustAnchor> trustAnchors;
     private final List<X509CRL> crls;
+    private final List<X509Certificate> intermediates;
     private final RevocationPolicy revocationPolicy;
     /** CRL signature verdicts keyed by CRL and issuer key: each pair is verified once, not per handshake. */
     private final Map<CrlIssuerPair, Boolean> crlSignatureVerdicts = new ConcurrentHashMap<>();
 
     public TrustBundle(TrustDomain trustDomain, List<X509Certificate> anchors, List<X509CRL> crls,
             RevocationPolicy revocationPolicy) {
+        this(trustDomain, anchors, List.of(), crls, revocationPolicy);
+    }
+
+    /**
+     * @param intermediates known intermediate certificates (not trusted by themselves) that complete chains of
+     *                      peers who send only their leaf, such as identities forwarded by an edge
+     */
+    public TrustBundle(TrustDomain trustDomain, List<X509Certificate> anchors, List<X509Certificate> intermediates,
+            List<X509CRL> crls, RevocationPolicy revocationPolicy) {
         this.trustDomain = requireNonNull(trustDomain, "trustDomain");
         this.anchors = List.copyOf(anchors);
+        this.intermediates = List.copyOf(intermediates);
         this.crls = List.copyOf(crls);
         this.revocationPolicy = requireNonNull(revocationPolicy, "revocationPolicy");
         if (this.anchors.isEmpty()) {
@@ -55,6 +66,10 @@ public final class TrustBundle {
 
     public List<X509Certificate> anchors() {
         return anchors;
+    }
+
+    public List<X509Certificate> intermediates() {
+        return intermediates;
     }
 
     Set<TrustAnchor> trustAnchors() {

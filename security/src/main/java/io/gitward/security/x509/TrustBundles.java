@@ -18,6 +18,12 @@ public final class TrustBundles {
      */
     public static TrustBundle load(TrustDomain trustDomain, Path roots, List<Path> crlFiles, RevocationPolicy policy)
             throws PemException {
+        return load(trustDomain, roots, List.of(), crlFiles, policy);
+    }
+
+    /** As above, with files of intermediate CA certificates used to complete chains (never as anchors). */
+    public static TrustBundle load(TrustDomain trustDomain, Path roots, List<Path> intermediateFiles, List<Path> crlFiles,
+            RevocationPolicy policy) throws PemException {
         List<X509Certificate> anchors = Pem.readCertificatesRequired(roots);
         for (X509Certificate anchor : anchors) {
             if (!Certificates.isCa(anchor)) {
@@ -25,10 +31,20 @@ public final class TrustBundles {
                         + ", which is not a CA certificate (a trust bundle holds only CA roots)");
             }
         }
+        List<X509Certificate> intermediates = new ArrayList<>();
+        for (Path file : intermediateFiles) {
+            for (X509Certificate certificate : Pem.readCertificatesRequired(file)) {
+                if (!Certificates.isCa(certificate)) {
+                    throw new PemException(file + ": holds " + Certificates.describe(certificate)
+                            + ", which is not a CA certificate (expected intermediate CA certificates)");
+                }
+                intermediates.add(certificate);
+            }
+        }
         List<X509CRL> crls = new ArrayList<>();
         for (Path file : crlFiles) {
             crls.addAll(Pem.readCrls(file));
         }
-        return new TrustBundle(trustDomain, anchors, crls, policy);
+        return new TrustBundle(trustDomain, anchors, intermediates, crls, policy);
     }
 }

@@ -35,6 +35,10 @@ final class NodeConfig {
         path("security.tls.certificate-chain", files.chain());
         path("security.trust.roots", pki.roots());
         set("security.trust.crls", "[" + quote(pki.crl().toString()) + "]");
+        if (java.nio.file.Files.exists(pki.authority().layout().intermediateCertificate())) {
+            set("security.trust.intermediates", "[" + quote(pki.authority().layout().intermediateCertificate().toString())
+                    + "]");
+        }
         return this;
     }
 
