@@ -84,12 +84,20 @@ public final class ConnectionRegistry {
         return channels.size();
     }
 
-    /** Closes the connection from {@code remote}, if it is one of ours. */
+    /** Cuts the connection from {@code remote}, if it is one of ours. */
     public void close(SocketAddress remote) {
         Channel channel = channels.get(remote);
         if (channel != null) {
-            channel.close();
+            cut(channel);
         }
+    }
+
+    /**
+     * Closes the socket at once, below the HTTP/2 handler: a plain {@code close()} would become a graceful
+     * GOAWAY that lets open streams of a revoked peer run on. Streams are cancelled by the inactive event.
+     */
+    private static void cut(Channel channel) {
+        channel.eventLoop().execute(() -> channel.unsafe().close(channel.unsafe().voidPromise()));
     }
 
     /**
@@ -102,7 +110,7 @@ public final class ConnectionRegistry {
         for (Channel channel : channels.values()) {
             List<X509Certificate> chain = peerChain(channel);
             if (chain != null && !stillValid.test(chain)) {
-                channel.close();
+                cut(channel);
                 closed.add(describe(channel.remoteAddress()));
             }
         }

@@ -14,7 +14,7 @@ import io.gitward.security.token.TokenVerdict;
 import io.gitward.security.token.Tokens;
 import io.gitward.security.x509.CertificateRejectedException;
 import io.gitward.security.x509.Purpose;
-import io.gitward.security.x509.ValidatedPeer;
+import io.gitward.security.x509.RejectReason;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -117,16 +117,22 @@ public final class SecurityInterceptor implements ServerInterceptor {
         return Contexts.interceptCall(context, call, headers, next);
     }
 
-    /** The peer's identity under the current trust: re-checked when trust changed since the handshake. */
+    /**
+     * The peer's identity, re-checked for revocation when trust changed since the handshake (a revoked peer is
+     * refused at once, even before its connection is closed). Other trust changes apply to new handshakes.
+     */
     private NodeIdentity currentIdentity(PeerAuthentication peer) throws CertificateRejectedException {
-        if (peer.peer() == null) {
-            return null;
-        }
-        if (peer.generation() == credentials.trust().generation()) {
+        if (peer.peer() == null || peer.generation() == credentials.trust().generation()) {
             return peer.identity();
         }
-        ValidatedPeer revalidated = credentials.validate(peer.chain(), Purpose.TLS_CLIENT, false);
-        return revalidated.identity();
+        try {
+            credentials.validate(peer.chain(), Purpose.TLS_CLIENT, false);
+        } catch (CertificateRejectedException e) {
+            if (e.reason() == RejectReason.REVOKED) {
+                throw e;
+            }
+        }
+        return peer.identity();
     }
 
     private NodeIdentity forwardedIdentity(Metadata headers) throws CertificateRejectedException {

@@ -27,6 +27,7 @@ import io.gitward.security.token.Tokens;
 import io.gitward.security.x509.CertificateRejectedException;
 import io.gitward.security.x509.PemException;
 import io.gitward.security.x509.Purpose;
+import io.gitward.security.x509.RejectReason;
 import io.gitward.security.x509.TrustMaterial;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.EventLoopGroup;
@@ -267,19 +268,25 @@ public final class SecurityRuntime implements AutoCloseable {
         }
     }
 
-    /** Closes every connection whose client certificate the new trust refuses (revoked, removed CA, ...). */
+    /**
+     * Closes every connection whose client certificate is now revoked. Other changes (a CA removed from the
+     * bundle) apply to new handshakes only; the maximum connection age bounds how long older ones live.
+     */
     private void recheckConnections(TrustState trust) {
         List<String> closed = registry.closeWhere(chain -> {
             try {
                 credentials.validate(chain, Purpose.TLS_CLIENT, false);
                 return true;
             } catch (CertificateRejectedException e) {
+                if (e.reason() != RejectReason.REVOKED) {
+                    return true;
+                }
                 LOG.warn("closing connection: {}", e.getMessage());
                 return false;
             }
         });
         if (!closed.isEmpty()) {
-            LOG.warn("closed {} connection(s) whose certificate the new trust refuses: {}", closed.size(), closed);
+            LOG.warn("closed {} connection(s) of revoked certificates: {}", closed.size(), closed);
         }
     }
 

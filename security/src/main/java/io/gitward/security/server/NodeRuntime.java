@@ -67,6 +67,7 @@ public final class NodeRuntime implements AutoCloseable {
         this.security = security;
         this.services = new ArrayList<>(application.services());
         this.services.add(new NodeInfoService(settings, version, () -> Map.copyOf(bound)));
+        this.services.add(new io.gitward.security.runtime.SecurityAdminService(security));
         this.configWatcher = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "gitward-config-reload");
             thread.setDaemon(true);

@@ -62,7 +62,8 @@ final class ProbeCaller {
     /** A channel as the described caller; the caller shuts it down. */
     static ManagedChannel channel(int port, boolean tls, ClientIdentity identity, List<X509Certificate> roots,
             SslProvider provider) throws SSLException {
-        NettyChannelBuilder builder = NettyChannelBuilder.forAddress("127.0.0.1", port);
+        // Retries off (and waitForReady off, the default): every failure is visible to the test.
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress("127.0.0.1", port).disableRetry();
         if (!tls) {
             return builder.usePlaintext().build();
         }
