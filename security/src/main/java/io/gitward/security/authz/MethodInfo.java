@@ -8,8 +8,10 @@ import io.gitward.proto.Scope;
  *
  * @param fullMethodName        {@code package.Service/Method}
  * @param targetRepositoryField number of the request field marked {@code (gitward.target_repository)}, or 0
+ * @param expensive             marked {@code (gitward.expensive)}: concurrent calls are limited per caller
  */
-public record MethodInfo(String fullMethodName, Scope scope, OperationType operation, int targetRepositoryField) {
+public record MethodInfo(String fullMethodName, Scope scope, OperationType operation, int targetRepositoryField,
+        boolean expensive) {
 
     /** Scopes a bearer token can never open once callers could present certificates (design.md section 4). */
     public boolean privileged() {

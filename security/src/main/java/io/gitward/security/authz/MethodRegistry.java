@@ -89,7 +89,8 @@ public final class MethodRegistry {
                         continue; // no scope: stays unknown, so it is denied (the build test forbids it anyway)
                     }
                     methods.put(name, new MethodInfo(name, scope, operation,
-                            targetField(messages.get(method.getInputType()))));
+                            targetField(messages.get(method.getInputType())),
+                            method.getOptions().getExtension(OptionsProto.expensive)));
                 }
             }
         }

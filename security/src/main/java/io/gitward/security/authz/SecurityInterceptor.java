@@ -47,10 +47,11 @@ public final class SecurityInterceptor implements ServerInterceptor {
     private final RateLimitedLog wouldDenyLog;
     private final Metadata.Key<String> forwardedHeader;
     private final int forwardedMaxBytes;
+    private final ConcurrencyLimiter expensiveCalls;
 
     public SecurityInterceptor(AtomicReference<AccessPolicy> policy, MethodRegistry methods, NodeCredentials credentials,
             Supplier<Tokens> tokens, AuditLog audit, SecurityMetrics metrics, RateLimitedLog wouldDenyLog,
-            String forwardedHeader, int forwardedMaxBytes) {
+            String forwardedHeader, int forwardedMaxBytes, ConcurrencyLimiter expensiveCalls) {
         this.policy = requireNonNull(policy, "policy");
         this.methods = requireNonNull(methods, "methods");
         this.credentials = requireNonNull(credentials, "credentials");
@@ -60,6 +61,7 @@ public final class SecurityInterceptor implements ServerInterceptor {
         this.wouldDenyLog = requireNonNull(wouldDenyLog, "wouldDenyLog");
         this.forwardedHeader = Metadata.Key.of(forwardedHeader, Metadata.ASCII_STRING_MARSHALLER);
         this.forwardedMaxBytes = forwardedMaxBytes;
+        this.expensiveCalls = requireNonNull(expensiveCalls, "expensiveCalls");
     }
 
     @Override
@@ -114,7 +116,53 @@ public final class SecurityInterceptor implements ServerInterceptor {
         headers.removeAll(SecurityContext.AUTHORIZATION);
         headers.removeAll(forwardedHeader);
         Context context = Context.current().withValue(SecurityContext.CALLER, caller);
+        if (method != null && method.expensive()) {
+            return limited(call, headers, next, context, caller.principal());
+        }
         return Contexts.interceptCall(context, call, headers, next);
+    }
+
+    /** Runs an expensive call only within the caller's concurrency allowance, releasing the slot once it ends. */
+    private <Q, R> ServerCall.Listener<Q> limited(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next,
+            Context context, String principal) {
+        if (!expensiveCalls.tryAcquire(principal)) {
+            call.close(Status.RESOURCE_EXHAUSTED.withDescription("too many concurrent expensive calls from " + principal
+                    + " (limit " + expensiveCalls.perCaller() + ")"), new Metadata());
+            return new ServerCall.Listener<>() {
+            };
+        }
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                expensiveCalls.release(principal);
+            }
+        };
+        ServerCall<Q, R> releasing = new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+            @Override
+            public void close(Status status, Metadata trailers) {
+                release.run();
+                super.close(status, trailers);
+            }
+        };
+        try {
+            ServerCall.Listener<Q> listener = Contexts.interceptCall(context, releasing, headers, next);
+            return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+                @Override
+                public void onCancel() {
+                    release.run();
+                    super.onCancel();
+                }
+
+                @Override
+                public void onComplete() {
+                    release.run();
+                    super.onComplete();
+                }
+            };
+        } catch (RuntimeException e) {
+            release.run();
+            throw e;
+        }
     }
 
     /**

@@ -86,7 +86,8 @@ public final class SecurityRuntime implements AutoCloseable {
         this.registry = new ConnectionRegistry(settings.limits().maxConnections(), credentials.failures());
         this.interceptor = new SecurityInterceptor(policy, MethodRegistry.instance(), credentials, this.tokens::get, audit,
                 metrics, new RateLimitedLog(settings.wouldDenyLogPeriod(), 10_000, clock), settings.forwardedHeader(),
-                settings.forwardedMaxBytes());
+                settings.forwardedMaxBytes(), new io.gitward.security.authz.ConcurrencyLimiter(
+                        settings.limits().expensiveCallsPerIdentity(), 10_000));
         this.filter = new PeerAuthenticationFilter(credentials, registry);
         KeyMaterial key = credentials.keyMaterial();
         this.serverContext = key == null ? null : new ReloadableSslContext(TlsContexts.server(credentials, key,

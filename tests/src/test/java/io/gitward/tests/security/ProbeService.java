@@ -93,6 +93,12 @@ final class ProbeService extends ScopeProbeGrpc.ScopeProbeImplBase {
     }
 
     @Override
+    public void expensive(ProbeRequest request, StreamObserver<ProbeResponse> responses) {
+        Context context = Context.current();
+        TICKS.schedule(() -> context.run(() -> unary(responses)), request.getHoldMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
     public void unannotated(ProbeRequest request, StreamObserver<ProbeResponse> responses) {
         unary(responses);
     }
