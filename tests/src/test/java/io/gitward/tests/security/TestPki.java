@@ -28,8 +28,11 @@ final class TestPki {
     }
 
     NodeFiles issue(Role role, String name) throws Exception {
-        authority.issue(new CertificateAuthority.LeafRequest(role, name, Duration.ofHours(24), KeyType.EC_P256,
-                SubjectAltNames.LOCAL));
+        return issue(role, name, SubjectAltNames.LOCAL);
+    }
+
+    NodeFiles issue(Role role, String name, SubjectAltNames altNames) throws Exception {
+        authority.issue(new CertificateAuthority.LeafRequest(role, name, Duration.ofHours(24), KeyType.EC_P256, altNames));
         return files(role, name);
     }
 

@@ -1,0 +1,113 @@
+package io.gitward.tests.security;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gitward.pki.SubjectAltNames;
+import io.gitward.security.identity.NodeIdentity;
+import io.gitward.security.identity.Role;
+import io.gitward.security.runtime.PeerEndpoint;
+import io.gitward.security.server.ListenAddress;
+import io.gitward.security.server.NodeKind;
+import io.gitward.tests.TestTokens;
+import io.gitward.tests.probe.ProbeRequest;
+import io.gitward.tests.probe.ProbeResponse;
+import io.gitward.tests.probe.ScopeProbeGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A node dials peers by pinned identity: a valid certificate of the wrong identity fails the dial before any
+ * request is sent, no hostname is checked, and tokens go out only where the phase still sends them.
+ */
+class OutboundTest {
+    private static final String SECRET = "outbound-test-shared-token-secret";
+
+    @TempDir
+    Path dir;
+
+    private TestPki pki;
+    private Path tokenFile;
+
+    @BeforeEach
+    void pki() throws Exception {
+        pki = TestPki.create(dir.resolve("pki"), "cell-1.gitward", true);
+        // No DNS or IP SANs at all: if anything checked hostnames, dialing 127.0.0.1 would fail.
+        pki.issue(Role.STORAGE, "storage-1", SubjectAltNames.NONE);
+        pki.issue(Role.PROXY, "proxy-1");
+        tokenFile = dir.resolve("token");
+        TestTokens.writeSecret(tokenFile, SECRET);
+    }
+
+    private InProcessNode node(NodeKind kind, String name, String phase, String provider) throws Exception {
+        Role role = Role.parse(kind.wireName());
+        return InProcessNode.start(kind, NodeConfig.node(name, dir.resolve(name + "-data"))
+                .identity(pki, pki.files(role, name)).set("security.phase", phase)
+                .set("security.tls.provider", NodeConfig.quote(provider)).path("security.tokens.file", tokenFile)
+                .write(dir.resolve(name + ".conf")));
+    }
+
+    @ParameterizedTest(name = "{0}: the pinned identity is reached, a wrong one is refused before anything is sent")
+    @ValueSource(strings = {"boringssl", "jdk"})
+    void dialsOnlyThePinnedIdentity(String provider) throws Exception {
+        try (InProcessNode storage = node(NodeKind.STORAGE, "storage-1", "6", provider);
+                InProcessNode proxy = node(NodeKind.PROXY, "proxy-1", "6", provider)) {
+            ListenAddress address = new ListenAddress("127.0.0.1", storage.tlsPort());
+            NodeIdentity right = NodeIdentity.of("cell-1.gitward", "storage", "storage-1");
+            ManagedChannel good = proxy.runtime().security().outbound().dial(new PeerEndpoint(right, address, null));
+            try {
+                ProbeResponse response = ScopeProbeGrpc.newBlockingStub(good).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .public_(ProbeRequest.getDefaultInstance());
+                assertEquals("spiffe://cell-1.gitward/proxy/proxy-1", response.getPrincipal());
+                assertEquals("none", response.getCredential(), "phase 6 sends no token");
+            } finally {
+                good.shutdownNow();
+            }
+            long callsBefore = storage.runtime().security().audit().rows().stream().mapToLong(row -> row.count()).sum();
+            long wrongPeerBefore = proxy.runtime().security().credentials().failures().snapshot()
+                    .getOrDefault("wrong_peer", 0L);
+            NodeIdentity wrong = NodeIdentity.of("cell-1.gitward", "storage", "storage-2");
+            ManagedChannel bad = proxy.runtime().security().outbound().dial(new PeerEndpoint(wrong, address, null));
+            try {
+                StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> ScopeProbeGrpc
+                        .newBlockingStub(bad).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .public_(ProbeRequest.newBuilder().setPayload("must never arrive").build()));
+                assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
+            } finally {
+                bad.shutdownNow();
+            }
+            assertEquals(wrongPeerBefore + 1, proxy.runtime().security().credentials().failures().snapshot()
+                    .getOrDefault("wrong_peer", 0L), "the dialer counts the mismatch");
+            long callsAfter = storage.runtime().security().audit().rows().stream().mapToLong(row -> row.count()).sum();
+            assertEquals(callsBefore, callsAfter, "no request reached the storage node");
+        }
+    }
+
+    @ParameterizedTest(name = "phase {0}: the dialer sends a token only where the phase still does")
+    @ValueSource(strings = {"2", "3"})
+    void tokensGoOutOnlyWhereThePhaseSendsThem(String phase) throws Exception {
+        try (InProcessNode storage = node(NodeKind.STORAGE, "storage-1", phase, "boringssl");
+                InProcessNode proxy = node(NodeKind.PROXY, "proxy-1", phase, "boringssl")) {
+            NodeIdentity target = NodeIdentity.of("cell-1.gitward", "storage", "storage-1");
+            ManagedChannel channel = proxy.runtime().security().outbound().dial(new PeerEndpoint(target,
+                    new ListenAddress("127.0.0.1", storage.tlsPort()), new ListenAddress("127.0.0.1", storage.plaintextPort())));
+            try {
+                ProbeResponse response = ScopeProbeGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .public_(ProbeRequest.getDefaultInstance());
+                assertEquals("mtls", response.getTransport(), "from phase 2 the dialer uses TLS and presents its certificate");
+                assertEquals(phase.equals("2") ? "token" : "none", response.getCredential());
+                assertTrue(!response.getAuthorizationHeaderVisible(), "the token never reaches the handler");
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+}
