@@ -1,6 +1,7 @@
 package io.gitward.cli;
 
 import io.gitward.bench.PkiBenchmarkRunner;
+import io.gitward.bench.TlsBenchmarkRunner;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -8,9 +9,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code gitward bench AREA}: benchmarks that run from the distribution, results as a Markdown report. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark: pki.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark: pki or tls.")
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "AREA", description = "pki")
+    @Parameters(index = "0", paramLabel = "AREA", description = "pki (certificate issuance) or tls (handshakes, calls)")
     String area;
 
     @Option(names = "--quick", description = "Short runs (a smoke test of the benchmark, not figures to publish).")
@@ -21,10 +22,13 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!"pki".equals(area)) {
-            System.err.println("gitward bench: unknown area '" + area + "' (expected: pki)");
-            return 2;
-        }
-        return new PkiBenchmarkRunner(quick, out).run();
+        return switch (area) {
+            case "pki" -> new PkiBenchmarkRunner(quick, out).run();
+            case "tls" -> new TlsBenchmarkRunner(quick, out).run();
+            default -> {
+                System.err.println("gitward bench: unknown area '" + area + "' (expected: pki or tls)");
+                yield 2;
+            }
+        };
     }
 }

@@ -32,6 +32,7 @@ public enum TlsProvider {
 
     /** Provider name and version for the start-up log. */
     public String describe() {
-        return this == BORINGSSL ? "BoringSSL " + OpenSsl.versionString() : "JDK " + System.getProperty("java.version");
+        return this == BORINGSSL ? "BoringSSL (netty-tcnative " + OpenSsl.versionString() + ")"
+                : "JDK " + System.getProperty("java.version");
     }
 }

@@ -95,6 +95,46 @@ class ReloadAndPhaseTest {
     }
 
     @Test
+    void aRevokedPeerCannotComeBackThroughSessionResumption() throws Exception {
+        config.set("security.phase", "6");
+        for (String provider : List.of("boringssl", "jdk")) {
+            ProbeCaller.ClientIdentity victim = SecurityRuntimeSmokeTest.identity(pki.issue(Role.PROXY, "resumer-" + provider));
+            config.set("security.tls.provider", NodeConfig.quote(provider));
+            try (InProcessNode storage = InProcessNode.start(NodeKind.STORAGE, config.write(dir.resolve("s.conf")))) {
+                // One client context for both connections, so the second one offers the first one's session.
+                io.netty.handler.ssl.SslContext context = io.grpc.netty.GrpcSslContexts.configure(
+                        io.netty.handler.ssl.SslContextBuilder.forClient(), SslProvider.JDK)
+                        .trustManager(roots.toArray(new X509Certificate[0]))
+                        .keyManager(victim.key(), victim.chain().toArray(new X509Certificate[0])).build();
+                io.grpc.ManagedChannel first = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", storage.tlsPort())
+                        .sslContext(context).disableRetry().build();
+                assertEquals(Outcome.OK, ProbeCaller.call(first, ProbeCaller.Method.PUBLIC, null, Map.of()).outcome());
+                first.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+                pki.revoke(Role.PROXY, "resumer-" + provider);
+                trust.publish(Map.of("roots.pem", Files.readAllBytes(pki.roots()), "crl.pem", Files.readAllBytes(pki.crl())));
+                long generation = storage.runtime().security().credentials().trust().generation();
+                Awaitility.await().atMost(RELOAD).until(() ->
+                        storage.runtime().security().credentials().trust().generation() > generation);
+                io.grpc.ManagedChannel second = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", storage.tlsPort())
+                        .sslContext(context).disableRetry().build();
+                long revokedBefore = storage.runtime().security().credentials().failures().snapshot()
+                        .getOrDefault("revoked", 0L);
+                try {
+                    ProbeCaller.Result result = ProbeCaller.call(second, ProbeCaller.Method.PUBLIC, null, Map.of());
+                    // Refused at the handshake (full handshake) or cut right after it (a resumed session skips the
+                    // trust manager, and the post-handshake check closes the connection).
+                    assertTrue(result.outcome() != Outcome.OK && (result.outcome() != Outcome.OTHER
+                            || result.status().getCode() == io.grpc.Status.Code.UNAVAILABLE), provider + ": " + result);
+                    assertTrue(storage.runtime().security().credentials().failures().snapshot().getOrDefault("revoked", 0L)
+                            > revokedBefore, provider + ": the node counted the revoked peer");
+                } finally {
+                    second.shutdownNow();
+                }
+            }
+        }
+    }
+
+    @Test
     void aStaleCrlFailsClosedFromPhaseThreeAndOnlyWarnsBefore() throws Exception {
         pki.authority().refreshCrl(Duration.ofSeconds(2));
         trust.publish(Map.of("roots.pem", Files.readAllBytes(pki.roots()), "crl.pem", Files.readAllBytes(pki.crl())));
