@@ -158,6 +158,7 @@ public final class SecurityRuntime implements AutoCloseable {
                 .workerEventLoopGroup(workerGroup)
                 .addTransportFilter(filter)
                 .intercept(interceptor)
+                .fallbackHandlerRegistry(new io.gitward.security.authz.UnknownMethods())
                 .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .maxConcurrentCallsPerConnection(limits.maxConcurrentStreams())
                 .maxInboundMessageSize(limits.maxInboundMessageBytes())

@@ -47,6 +47,43 @@ class SecurityRuntimeSmokeTest {
             ProbeCaller.Result unannotated = ProbeCaller.callOnce(node.tlsPort(), true, identity(proxy), roots,
                     SslProvider.OPENSSL, ProbeCaller.Method.UNANNOTATED, null, Map.of());
             assertEquals(Outcome.PERMISSION_DENIED, unannotated.outcome(), unannotated.toString());
+
+            // A method no service registers is denied by the same interceptor, and audited.
+            io.grpc.ManagedChannel channel = ProbeCaller.channel(node.tlsPort(), true, identity(proxy), roots,
+                    SslProvider.OPENSSL);
+            io.gitward.security.audit.AuditLog.Key unknownKey = new io.gitward.security.audit.AuditLog.Key(
+                    "spiffe://cell-1.gitward/proxy/proxy-1", "mtls", "none", "UNKNOWN", "deny");
+            long before = node.runtime().security().audit().count(unknownKey);
+            try {
+                io.grpc.MethodDescriptor<byte[], byte[]> unknown = io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder()
+                        .setType(io.grpc.MethodDescriptor.MethodType.UNARY).setFullMethodName("gitward.Nope/Nothing")
+                        .setRequestMarshaller(new BytesMarshaller()).setResponseMarshaller(new BytesMarshaller()).build();
+                io.grpc.StatusRuntimeException denied = org.junit.jupiter.api.Assertions.assertThrows(
+                        io.grpc.StatusRuntimeException.class, () -> io.grpc.stub.ClientCalls.blockingUnaryCall(channel, unknown,
+                                io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS),
+                                new byte[0]));
+                assertEquals(io.grpc.Status.Code.PERMISSION_DENIED, denied.getStatus().getCode());
+                assertEquals(before + 1, node.runtime().security().audit().count(unknownKey));
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
+    /** Raw bytes, for calling methods that have no generated stub. */
+    static final class BytesMarshaller implements io.grpc.MethodDescriptor.Marshaller<byte[]> {
+        @Override
+        public java.io.InputStream stream(byte[] value) {
+            return new java.io.ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(java.io.InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
     }
 
