@@ -56,14 +56,20 @@ public final class AuditLog {
     }
 
     public void record(Key key) {
-        Counter counter = counters.get(key);
-        if (counter == null) {
-            Key effective = counters.size() >= maxKeys ? new Key(OVERFLOW, key.transport(), OVERFLOW, key.scope(),
-                    key.decision()) : key;
-            counter = counters.computeIfAbsent(effective, k -> new Counter());
-        }
+        Counter counter = counterFor(key);
         counter.count.incrementAndGet();
         counter.lastSeen.set(clock.instant());
+    }
+
+    /** The counter of {@code key}, or of its overflow key once {@code maxKeys} distinct keys exist. */
+    private Counter counterFor(Key key) {
+        Counter counter = counters.get(key);
+        if (counter != null) {
+            return counter;
+        }
+        Key effective = counters.size() >= maxKeys ? new Key(OVERFLOW, key.transport(), OVERFLOW, key.scope(),
+                key.decision()) : key;
+        return counters.computeIfAbsent(effective, k -> new Counter());
     }
 
     /** Rows sorted by principal, then scope. */
@@ -99,10 +105,7 @@ public final class AuditLog {
             throw new IOException(file + ": format '" + snapshot.format() + "' (expected " + FORMAT + ")");
         }
         for (Row row : snapshot.rows()) {
-            if (counters.size() >= maxKeys) {
-                break;
-            }
-            Counter counter = counters.computeIfAbsent(row.key(), k -> new Counter());
+            Counter counter = counterFor(row.key());
             counter.count.addAndGet(row.count());
             Instant seen = Instant.parse(row.lastSeen());
             counter.lastSeen.accumulateAndGet(seen, (a, b) -> a.isAfter(b) ? a : b);

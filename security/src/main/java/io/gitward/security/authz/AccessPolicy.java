@@ -53,14 +53,15 @@ public final class AccessPolicy {
                         + "certificate; an edge never calls with rights of its own");
             }
             if (caller.forwardedFor().role() != Role.CLIENT) {
-                return Decision.permissionDenied("edge " + peer + " forwarded " + caller.forwardedFor()
-                        + "; only client identities may be forwarded");
+                return Decision.permissionDenied("edge " + peer + " forwarded " + caller.forwardedFor() + " to "
+                        + method.scope() + " on " + scopes.kind() + "; only client identities may be forwarded");
             }
         }
-        NodeIdentity effective = caller.effectiveIdentity();
+        // A forwarded identity acts only where forwarding applies; anywhere else the peer is itself.
+        NodeIdentity effective = viaEdge && forwardingApplies(method) ? caller.forwardedFor() : peer;
         if (effective == null && method.privileged() && !flags.tokenMayGrantPrivilegedScopes()) {
             return Decision.permissionDenied("scope " + method.scope() + " needs a client certificate; a token never grants it"
-                    + " once certificates can be used (caller " + caller.principal() + ")");
+                    + " once certificates can be used (caller " + (peer != null ? peer.spiffeId() : caller.principal()) + ")");
         }
         if (flags.authorization() == AuthorizationMode.OFF) {
             return Decision.ALLOW;
@@ -74,8 +75,8 @@ public final class AccessPolicy {
     }
 
     /** Forwarded identities count only on the proxy's PUBLIC scope. */
-    private boolean forwardingApplies(MethodInfo method) {
-        return scopes.kind() == NodeKind.PROXY && method.scope() == Scope.PUBLIC;
+    public boolean forwardingApplies(MethodInfo method) {
+        return method != null && scopes.kind() == NodeKind.PROXY && method.scope() == Scope.PUBLIC;
     }
 
     private String roleDenial(NodeIdentity effective, MethodInfo method, boolean viaEdge) {

@@ -53,9 +53,10 @@ public final class ScopePolicy {
             if (violation != null) {
                 throw new IllegalArgumentException(violation);
             }
-            if (rule.trustDomains().isEmpty()) {
+            if (rule.trustDomains().isEmpty() || rule.trustDomains().contains(ownDomain)) {
                 roles.computeIfAbsent(rule.scope(), scope -> EnumSet.noneOf(Role.class)).addAll(rule.roles());
-            } else {
+            }
+            if (!rule.trustDomains().isEmpty()) {
                 crossDomain.add(rule);
             }
         }

@@ -86,16 +86,18 @@ public final class SecurityInterceptor implements ServerInterceptor {
             NodeIdentity identity = currentIdentity(peer);
             TokenVerdict token = tokenVerdict(headers, current.flags().tokens());
             boolean forwardedSent = headers.containsKey(forwardedHeader);
+            boolean fromEdge = identity != null && identity.role() == Role.EDGE;
             NodeIdentity forwarded = null;
             if (forwardedSent) {
-                if (identity != null && identity.role() == Role.EDGE) {
+                // Honoured only from an edge and only where forwarding applies; anywhere else stripped and counted.
+                if (fromEdge && current.forwardingApplies(method)) {
                     forwarded = forwardedIdentity(headers);
                 } else {
                     metrics.forwardedHeaderStripped();
                 }
             }
             caller = new Caller(peer.transport(), identity, token, forwarded, peer.remoteHost());
-            decision = current.decide(caller, method, forwardedSent && identity != null && identity.role() == Role.EDGE);
+            decision = current.decide(caller, method, forwardedSent && fromEdge);
         } catch (CertificateRejectedException e) {
             return deny(call, Decision.unauthenticated("peer certificate no longer valid: " + e.getMessage()), null, method,
                     current);
@@ -201,7 +203,8 @@ public final class SecurityInterceptor implements ServerInterceptor {
             verdict = TokenVerdict.MALFORMED;
         } else {
             Tokens configured = tokens.get();
-            verdict = configured == null ? TokenVerdict.WRONG : configured.verify(value.substring(BEARER.length()));
+            // Without a secret nothing can be checked; phases that require tokens refuse to start without one.
+            verdict = configured == null ? TokenVerdict.UNCHECKED : configured.verify(value.substring(BEARER.length()));
         }
         metrics.token(verdict.code());
         return verdict;
@@ -227,7 +230,8 @@ public final class SecurityInterceptor implements ServerInterceptor {
             if (peer != null) {
                 host = peer.remoteHost();
             }
-            Caller anonymous = new Caller(Transport.PLAINTEXT, null, TokenVerdict.ABSENT, null, host);
+            Caller anonymous = new Caller(peer == null ? Transport.PLAINTEXT : peer.transport(), null, TokenVerdict.ABSENT,
+                    null, host);
             record(anonymous, method, decision, current);
         }
         call.close(Status.fromCode(decision.code()).withDescription(decision.reason()), new Metadata());

@@ -254,11 +254,16 @@ public final class GitwardConfig {
     }
 
     public boolean bool(String key) {
+        return bool(key, false);
+    }
+
+    /** A boolean; on a bad value the problem is recorded and {@code fallback} returned, so no follow-up problem appears. */
+    public boolean bool(String key, boolean fallback) {
         try {
             return config.getBoolean(key);
         } catch (WrongType | com.typesafe.config.ConfigException.Missing e) {
             problems.add(key, describe(key) + " (expected: true or false)");
-            return false;
+            return fallback;
         }
     }
 

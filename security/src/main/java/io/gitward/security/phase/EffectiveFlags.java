@@ -59,7 +59,7 @@ public record EffectiveFlags(int phase, PhaseFlags flags, Map<String, String> va
         }
 
         boolean boolAt(String key, String flag, boolean preset) {
-            boolean value = config.isSet(key) ? config.bool(key) : preset;
+            boolean value = config.isSet(key) ? config.bool(key, preset) : preset;
             record(flag, key, String.valueOf(value));
             return value;
         }

@@ -69,6 +69,7 @@ public final class SecurityRuntime implements AutoCloseable {
     private final EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     private final ReloadCounters reloads = new ReloadCounters();
+    private final Clock clock;
     private volatile FileSignature keySignature;
     private volatile FileSignature trustSignature;
     private volatile FileSignature tokenSignature;
@@ -81,6 +82,7 @@ public final class SecurityRuntime implements AutoCloseable {
         this.flags = new AtomicReference<>(settings.flags());
         this.tokens = new AtomicReference<>(tokens);
         this.audit = audit;
+        this.clock = clock;
         this.policy = new AtomicReference<>(new AccessPolicy(ScopePolicy.of(kind, settings.trustDomain(), settings.rules(),
                 settings.allowDirectClientStorage()), settings.flags().flags()));
         this.registry = new ConnectionRegistry(settings.limits().maxConnections(), credentials.failures());
@@ -260,7 +262,7 @@ public final class SecurityRuntime implements AutoCloseable {
         }
         tokenSignature = now;
         try {
-            tokens.set(new Tokens(TokenSecret.load(settings.tokenFile()), settings.tokenSkew(), Clock.systemUTC(),
+            tokens.set(new Tokens(TokenSecret.load(settings.tokenFile()), settings.tokenSkew(), clock,
                     settings.replayCapacity()));
             reloads.success("tokens");
             LOG.info("reloaded the token file (secrets not logged)");

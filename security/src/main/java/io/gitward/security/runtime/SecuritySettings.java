@@ -65,10 +65,11 @@ public record SecuritySettings(TrustDomain trustDomain, EffectiveFlags flags, Tl
         Path key = existing(config, "security.tls.key");
         Path chain = existing(config, "security.tls.certificate-chain");
         boolean needsIdentity = phase >= 1 || tlsListenerConfigured;
-        if (needsIdentity && (key == null || chain == null)) {
-            config.problems().add(key == null ? "security.tls.key" : "security.tls.certificate-chain", "missing (phase "
-                    + phase + (tlsListenerConfigured ? " with a TLS listener" : "") + " needs this node's key and chain;"
-                    + " make them with: gitward pki issue)");
+        for (String required : new String[] {"security.tls.key", "security.tls.certificate-chain"}) {
+            if (needsIdentity && !config.isSet(required)) {
+                config.problems().add(required, "missing (phase " + phase + (tlsListenerConfigured ? " with a TLS listener"
+                        : "") + " needs this node's key and chain; make them with: gitward pki issue)");
+            }
         }
         IdentityMode identityMode = config.enumValue("security.trust.identity-mode", IdentityMode.class,
                 IdentityMode.URI_SAN);

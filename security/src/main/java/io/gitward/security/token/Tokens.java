@@ -9,10 +9,11 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -31,8 +32,12 @@ public final class Tokens {
     private final Duration skew;
     private final Clock clock;
     private final int replayCapacity;
-    /** nonce → expiry (epoch seconds), insertion-ordered so the oldest expire first. */
-    private final Map<String, Long> seenNonces = new LinkedHashMap<>();
+    /** Remembered nonces, and the same ordered by expiry (epoch seconds) so expired ones leave in order. */
+    private final Set<String> seenNonces = new HashSet<>();
+    private final PriorityQueue<Remembered> byExpiry = new PriorityQueue<>(Comparator.comparingLong(Remembered::expiresAt));
+
+    private record Remembered(long expiresAt, String nonce) {
+    }
 
     public Tokens(TokenSecret secret, Duration skew, Clock clock, int replayCapacity) {
         this.secret = requireNonNull(secret, "secret");
@@ -85,19 +90,17 @@ public final class Tokens {
     }
 
     private synchronized TokenVerdict remember(String nonce, long expiresAt, long now) {
-        for (Iterator<Long> expiries = seenNonces.values().iterator(); expiries.hasNext();) {
-            if (expiries.next() >= now) {
-                break;
-            }
-            expiries.remove();
+        while (!byExpiry.isEmpty() && byExpiry.peek().expiresAt() < now) {
+            seenNonces.remove(byExpiry.poll().nonce());
         }
-        if (seenNonces.containsKey(nonce)) {
+        if (seenNonces.contains(nonce)) {
             return TokenVerdict.REPLAYED;
         }
         if (seenNonces.size() >= replayCapacity) {
             return TokenVerdict.REPLAY_CACHE_FULL;
         }
-        seenNonces.put(nonce, Math.max(expiresAt, now));
+        seenNonces.add(nonce);
+        byExpiry.add(new Remembered(Math.max(expiresAt, now), nonce));
         return TokenVerdict.VALID;
     }
 

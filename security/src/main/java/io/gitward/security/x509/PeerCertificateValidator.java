@@ -215,6 +215,11 @@ public final class PeerCertificateValidator {
 
     private static void checkPkix(CandidatePath candidate, Instant at, String who) throws CertificateRejectedException {
         Date date = Date.from(at);
+        if (candidate.anchor.getNotBefore().after(date)) {
+            throw new CertificateRejectedException(RejectReason.NOT_YET_VALID, who + ": trust anchor "
+                    + Certificates.describe(candidate.anchor) + " is not valid before "
+                    + candidate.anchor.getNotBefore().toInstant());
+        }
         if (candidate.anchor.getNotAfter().before(date)) {
             throw new CertificateRejectedException(RejectReason.EXPIRED, who + ": trust anchor "
                     + Certificates.describe(candidate.anchor) + " expired at " + candidate.anchor.getNotAfter().toInstant());
