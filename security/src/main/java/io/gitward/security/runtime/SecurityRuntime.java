@@ -70,9 +70,7 @@ public final class SecurityRuntime implements AutoCloseable {
     private final EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     private final ReloadCounters reloads = new ReloadCounters();
     private final Clock clock;
-    private volatile FileSignature keySignature;
-    private volatile FileSignature trustSignature;
-    private volatile FileSignature tokenSignature;
+    private final List<WatchedFiles> watchedFiles;
 
     private SecurityRuntime(SecuritySettings settings, NodeKind kind, NodeCredentials credentials, Tokens tokens,
             AuditLog audit, Clock clock) throws SSLException {
@@ -102,6 +100,7 @@ public final class SecurityRuntime implements AutoCloseable {
         });
         credentials.onTrustChange(this::recheckConnections);
         credentials.onKeyMaterialChange(this::rebuildServerContext);
+        this.watchedFiles = watch();
     }
 
     /**
@@ -128,11 +127,7 @@ public final class SecurityRuntime implements AutoCloseable {
                 LOG.warn("audit history {} is unreadable ({}); the audit starts empty", settings.auditFile(), e.getMessage());
             }
             NodeCredentials credentials = new NodeCredentials(key, trust, new HandshakeFailures(), clock);
-            SecurityRuntime runtime = new SecurityRuntime(settings, kind, credentials, tokens, audit, clock);
-            runtime.keySignature = FileSignature.of(java.util.Arrays.asList(settings.key(), settings.certificateChain()));
-            runtime.trustSignature = FileSignature.of(TrustLoader.files(settings.domains()));
-            runtime.tokenSignature = FileSignature.of(java.util.Arrays.asList(settings.tokenFile()));
-            return runtime;
+            return new SecurityRuntime(settings, kind, credentials, tokens, audit, clock);
         } catch (KeyMaterialException | PemException | IOException e) {
             throw new SecurityStartException(e.getMessage(), e);
         }
@@ -195,81 +190,39 @@ public final class SecurityRuntime implements AutoCloseable {
 
     /** Checks the watched files once; also called by tests that do not want to wait for the next tick. */
     public void checkFiles() {
-        try {
-            reloadKeyIfChanged();
-            reloadTrustIfChanged();
-            reloadTokensIfChanged();
-        } catch (RuntimeException e) {
-            LOG.error("reload check failed; the current material stays in use", e);
-        }
-    }
-
-    private void reloadKeyIfChanged() {
-        if (settings.key() == null) {
-            return;
-        }
-        FileSignature now = FileSignature.of(java.util.Arrays.asList(settings.key(), settings.certificateChain()));
-        if (!now.differsFrom(keySignature)) {
-            return;
-        }
-        keySignature = now;
-        try {
-            KeyMaterial next = KeyMaterial.load(settings.key(), settings.certificateChain());
-            KeyMaterial current = credentials.keyMaterial();
-            if (current != null && !next.identity().equals(current.identity())) {
-                throw new KeyMaterialException(settings.certificateChain() + " now names " + next.identity()
-                        + " instead of " + current.identity() + "; a node cannot change identity by reload");
+        for (WatchedFiles watched : watchedFiles) {
+            try {
+                watched.checkNow();
+            } catch (RuntimeException e) {
+                LOG.error("reload check failed; the current material stays in use", e);
             }
-            credentials.updateKeyMaterial(next);
-            reloads.success("key");
-            LOG.info("reloaded key material: now {}", next);
-        } catch (KeyMaterialException e) {
-            reloads.failure("key");
-            LOG.error("REFUSED reload of {} / {}: {}; the previous key and certificate stay in use", settings.key(),
-                    settings.certificateChain(), e.getMessage());
         }
     }
 
-    private void reloadTrustIfChanged() {
-        if (settings.domains().isEmpty()) {
-            return;
-        }
-        FileSignature now = FileSignature.of(TrustLoader.files(settings.domains()));
-        if (!now.differsFrom(trustSignature)) {
-            return;
-        }
-        trustSignature = now;
-        try {
+    private List<WatchedFiles> watch() {
+        WatchedFiles key = new WatchedFiles("key", java.util.Arrays.asList(settings.key(), settings.certificateChain()),
+                reloads, () -> {
+                    KeyMaterial next = KeyMaterial.load(settings.key(), settings.certificateChain());
+                    KeyMaterial current = credentials.keyMaterial();
+                    if (current != null && !next.identity().equals(current.identity())) {
+                        throw new KeyMaterialException(settings.certificateChain() + " now names " + next.identity()
+                                + " instead of " + current.identity() + "; a node cannot change identity by reload");
+                    }
+                    credentials.updateKeyMaterial(next);
+                    return "now " + next;
+                });
+        WatchedFiles trust = new WatchedFiles("trust", TrustLoader.files(settings.domains()), reloads, () -> {
             TrustState current = credentials.trust();
             TrustState next = TrustLoader.load(settings.domains(), current.identityMode(), current.staleCrlIsFatal());
             TrustLoader.requireNoRollback(current, next);
-            TrustState installed = credentials.updateTrust(next);
-            reloads.success("trust");
-            LOG.info("reloaded trust bundles and CRLs (generation {})", installed.generation());
-        } catch (PemException e) {
-            reloads.failure("trust");
-            LOG.error("REFUSED reload of trust bundles/CRLs: {}; the previous ones stay in use", e.getMessage());
-        }
-    }
-
-    private void reloadTokensIfChanged() {
-        if (settings.tokenFile() == null) {
-            return;
-        }
-        FileSignature now = FileSignature.of(java.util.Arrays.asList(settings.tokenFile()));
-        if (!now.differsFrom(tokenSignature)) {
-            return;
-        }
-        tokenSignature = now;
-        try {
+            return "trust bundles and CRLs, generation " + credentials.updateTrust(next).generation();
+        });
+        WatchedFiles tokenFile = new WatchedFiles("tokens", java.util.Arrays.asList(settings.tokenFile()), reloads, () -> {
             tokens.set(new Tokens(TokenSecret.load(settings.tokenFile()), settings.tokenSkew(), clock,
                     settings.replayCapacity()));
-            reloads.success("tokens");
-            LOG.info("reloaded the token file (secrets not logged)");
-        } catch (IOException e) {
-            reloads.failure("tokens");
-            LOG.error("REFUSED reload of the token file: {}; the previous secrets stay in use", e.getMessage());
-        }
+            return "the token file (secrets not logged)";
+        });
+        return List.of(key, trust, tokenFile);
     }
 
     /**
