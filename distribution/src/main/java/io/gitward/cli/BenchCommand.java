@@ -2,6 +2,7 @@ package io.gitward.cli;
 
 import io.gitward.bench.PkiBenchmarkRunner;
 import io.gitward.bench.TlsBenchmarkRunner;
+import io.gitward.bench.TransactionBenchmarkRunner;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -9,9 +10,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code gitward bench AREA}: benchmarks that run from the distribution, results as a Markdown report. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark: pki or tls.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark: pki, tls or tx.")
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "AREA", description = "pki (certificate issuance) or tls (handshakes, calls)")
+    @Parameters(index = "0", paramLabel = "AREA",
+            description = "pki (certificate issuance), tls (handshakes, calls) or tx (votes)")
     String area;
 
     @Option(names = "--quick", description = "Short runs (a smoke test of the benchmark, not figures to publish).")
@@ -25,8 +27,9 @@ final class BenchCommand implements Callable<Integer> {
         return switch (area) {
             case "pki" -> new PkiBenchmarkRunner(quick, out).run();
             case "tls" -> new TlsBenchmarkRunner(quick, out).run();
+            case "tx" -> new TransactionBenchmarkRunner(quick, out).run();
             default -> {
-                System.err.println("gitward bench: unknown area '" + area + "' (expected: pki or tls)");
+                System.err.println("gitward bench: unknown area '" + area + "' (expected: pki, tls or tx)");
                 yield 2;
             }
         };

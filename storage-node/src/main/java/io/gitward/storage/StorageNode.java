@@ -1,6 +1,7 @@
 package io.gitward.storage;
 
 import io.gitward.security.config.GitwardConfig;
+import io.gitward.security.runtime.SecurityRuntime;
 import io.gitward.security.server.NodeApplication;
 import io.gitward.security.server.NodeSettings;
 import io.grpc.BindableService;
@@ -23,7 +24,7 @@ public final class StorageNode implements NodeApplication {
     }
 
     @Override
-    public List<BindableService> services() {
+    public List<BindableService> services(SecurityRuntime security) {
         return List.of();
     }
 

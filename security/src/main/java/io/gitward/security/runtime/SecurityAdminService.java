@@ -22,9 +22,12 @@ import java.security.cert.X509Certificate;
 /** {@code gitward.SecurityAdmin}: the audit, the metrics and the effective security status, as data. */
 public final class SecurityAdminService extends SecurityAdminGrpc.SecurityAdminImplBase {
     private final SecurityRuntime security;
+    private final java.util.function.Supplier<String> nodeMetrics;
 
-    public SecurityAdminService(SecurityRuntime security) {
+    /** @param nodeMetrics the node kind's own metrics (Prometheus text), appended to the security metrics */
+    public SecurityAdminService(SecurityRuntime security, java.util.function.Supplier<String> nodeMetrics) {
         this.security = requireNonNull(security, "security");
+        this.nodeMetrics = requireNonNull(nodeMetrics, "nodeMetrics");
     }
 
     @Override
@@ -42,7 +45,8 @@ public final class SecurityAdminService extends SecurityAdminGrpc.SecurityAdminI
 
     @Override
     public void getMetrics(GetMetricsRequest request, StreamObserver<GetMetricsResponse> responses) {
-        responses.onNext(GetMetricsResponse.newBuilder().setPrometheusText(PrometheusText.render(security)).build());
+        responses.onNext(GetMetricsResponse.newBuilder().setPrometheusText(PrometheusText.render(security)
+                + nodeMetrics.get()).build());
         responses.onCompleted();
     }
 

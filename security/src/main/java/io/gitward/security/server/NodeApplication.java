@@ -1,6 +1,7 @@
 package io.gitward.security.server;
 
 import io.gitward.security.config.GitwardConfig;
+import io.gitward.security.runtime.SecurityRuntime;
 import io.grpc.BindableService;
 import java.util.List;
 
@@ -12,8 +13,16 @@ public interface NodeApplication extends AutoCloseable {
     /** Reads and validates this kind's keys, recording problems in {@code config}; binds nothing. */
     void configure(GitwardConfig config, NodeSettings settings);
 
-    /** The services this node serves on its gRPC listeners. Called once, after configuration passed. */
-    List<BindableService> services();
+    /**
+     * The services this node serves on its gRPC listeners. Called once, after configuration passed and the
+     * security runtime loaded (services read the caller and the authorization mode from it).
+     */
+    List<BindableService> services(SecurityRuntime security);
+
+    /** This kind's own metrics in the Prometheus text format, appended to the security metrics. */
+    default String prometheusText() {
+        return "";
+    }
 
     /** Releases what the node holds (repositories, connections) after the listeners stopped. */
     @Override

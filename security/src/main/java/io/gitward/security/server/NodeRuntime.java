@@ -65,9 +65,9 @@ public final class NodeRuntime implements AutoCloseable {
         this.settings = settings;
         this.application = application;
         this.security = security;
-        this.services = new ArrayList<>(application.services());
+        this.services = new ArrayList<>(application.services(security));
         this.services.add(new NodeInfoService(settings, version, () -> Map.copyOf(bound)));
-        this.services.add(new io.gitward.security.runtime.SecurityAdminService(security));
+        this.services.add(new io.gitward.security.runtime.SecurityAdminService(security, application::prometheusText));
         this.configWatcher = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "gitward-config-reload");
             thread.setDaemon(true);

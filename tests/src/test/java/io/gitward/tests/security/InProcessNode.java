@@ -17,13 +17,18 @@ import java.util.Map;
  * serving the {@link ProbeService}. Used where the subject is the security runtime itself; end-to-end
  * tests start real processes instead.
  */
-final class InProcessNode implements AutoCloseable {
+public final class InProcessNode implements AutoCloseable {
     private final NodeRuntime runtime;
     private final Path config;
 
     private InProcessNode(NodeRuntime runtime, Path config) {
         this.runtime = runtime;
         this.config = config;
+    }
+
+    /** A node running {@code application} (a real node kind) instead of the probe. */
+    static InProcessNode start(NodeKind kind, Path config, NodeApplication application) throws Exception {
+        return new InProcessNode(NodeRuntime.start(kind, config, Map.of(), application), config);
     }
 
     static InProcessNode start(NodeKind kind, Path config) throws Exception {
@@ -33,7 +38,7 @@ final class InProcessNode implements AutoCloseable {
             }
 
             @Override
-            public List<BindableService> services() {
+            public List<BindableService> services(io.gitward.security.runtime.SecurityRuntime security) {
                 ServerServiceDefinition definition = ProbeService.definition();
                 return List.of(() -> definition);
             }
@@ -41,7 +46,7 @@ final class InProcessNode implements AutoCloseable {
         return new InProcessNode(NodeRuntime.start(kind, config, Map.of(), probe), config);
     }
 
-    int port(String listener) {
+    public int port(String listener) {
         String address = runtime.ready().listeners().get(listener);
         if (address == null) {
             return -1;
@@ -49,15 +54,15 @@ final class InProcessNode implements AutoCloseable {
         return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
     }
 
-    int tlsPort() {
+    public int tlsPort() {
         return port(NodeSettings.GRPC_TLS);
     }
 
-    int plaintextPort() {
+    public int plaintextPort() {
         return port(NodeSettings.GRPC_PLAINTEXT);
     }
 
-    NodeRuntime runtime() {
+    public NodeRuntime runtime() {
         return runtime;
     }
 

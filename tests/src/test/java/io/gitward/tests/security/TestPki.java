@@ -11,7 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 
 /** A real Gitward CA in a temporary directory, issuing node certificates through pki-tools. */
-final class TestPki {
+public final class TestPki {
     private final CertificateAuthority authority;
 
     private TestPki(CertificateAuthority authority) {

@@ -1,0 +1,126 @@
+package io.gitward.transaction;
+
+import static java.util.Objects.requireNonNull;
+
+import io.gitward.transaction.TransactionException.Kind;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The coordinator's domain: registers transactions, routes votes, enforces deadlines and forgets finished
+ * transactions after a retention period (so late votes still get a clear answer). Transport-free and
+ * thread-safe; identity checks are the adapter's job. Ids are random 128-bit values, unique across
+ * restarts and across coordinators without coordination.
+ */
+public final class TransactionManager implements AutoCloseable {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Map<String, Transaction> transactions = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer;
+    private final Clock clock;
+    private final Duration retention;
+    private final int maxOpen;
+    private final TransactionMetrics metrics;
+
+    /**
+     * @param timer     runs deadlines and clean-up; owned by the caller
+     * @param retention how long an ended transaction still answers late votes and inspection
+     * @param maxOpen   transactions that may be open at once; more are refused (RESOURCE_EXHAUSTED)
+     */
+    public TransactionManager(ScheduledExecutorService timer, Clock clock, Duration retention, int maxOpen,
+            TransactionMetrics metrics) {
+        this.timer = requireNonNull(timer, "timer");
+        this.clock = requireNonNull(clock, "clock");
+        this.retention = requireNonNull(retention, "retention");
+        this.maxOpen = maxOpen;
+        this.metrics = requireNonNull(metrics, "metrics");
+        long sweep = Math.max(100, Math.min(retention.toMillis(), 10_000));
+        timer.scheduleWithFixedDelay(this::forgetEnded, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+
+    /** @param owner who registers (SPIFFE ID, or "anonymous" for token callers) */
+    public Transaction register(Registration registration, String owner) throws TransactionException {
+        registration.validate();
+        if (transactions.size() >= maxOpen) {
+            forgetEnded();
+            if (transactions.size() >= maxOpen) {
+                throw new TransactionException(Kind.RESOURCE_EXHAUSTED, maxOpen + " transactions are open; try again");
+            }
+        }
+        byte[] random = new byte[16];
+        RANDOM.nextBytes(random);
+        String id = "tx-" + HexFormat.of().formatHex(random);
+        Transaction transaction = new Transaction(id, owner, registration, clock, metrics);
+        transactions.put(id, transaction);
+        timer.schedule(transaction::expire, registration.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        return transaction;
+    }
+
+    public Transaction find(String id) throws TransactionException {
+        Transaction transaction = id == null ? null : transactions.get(id);
+        if (transaction == null) {
+            throw new TransactionException(Kind.NOT_FOUND, "transaction '" + id + "' is unknown (never registered here,"
+                    + " or ended more than " + retention.toSeconds() + " s ago)");
+        }
+        return transaction;
+    }
+
+    /** A PREPARED vote; the future completes with the voter's outcome. */
+    public CompletableFuture<VoterOutcome> prepare(String id, String voter, VoteHash hash) throws TransactionException {
+        long start = System.nanoTime();
+        CompletableFuture<VoterOutcome> outcome = find(id).prepare(voter, hash);
+        return outcome.whenComplete((result, error) -> metrics.voteWaited(System.nanoTime() - start));
+    }
+
+    public void committed(String id, String voter, VoteHash hash) throws TransactionException {
+        find(id).committed(voter, hash);
+    }
+
+    public void stop(String id) throws TransactionException {
+        find(id).stop();
+    }
+
+    public void cancel(String id, String reason) throws TransactionException {
+        find(id).cancel(reason);
+    }
+
+    public TransactionMetrics metrics() {
+        return metrics;
+    }
+
+    public int size() {
+        return transactions.size();
+    }
+
+    private void forgetEnded() {
+        Instant horizon = clock.instant().minus(retention);
+        for (Iterator<Transaction> iterator = transactions.values().iterator(); iterator.hasNext();) {
+            Instant finished = iterator.next().finishedAt();
+            if (finished != null && finished.isBefore(horizon)) {
+                iterator.remove();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Transaction transaction : transactions.values()) {
+            try {
+                if (!transaction.isEnded()) {
+                    transaction.cancel("the coordinator is shutting down");
+                }
+            } catch (TransactionException ignored) {
+                // ended concurrently
+            }
+        }
+    }
+}
