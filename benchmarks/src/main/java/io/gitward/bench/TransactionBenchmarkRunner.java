@@ -1,10 +1,6 @@
 package io.gitward.bench;
 
 import com.google.protobuf.ByteString;
-import io.gitward.pki.CaLayout;
-import io.gitward.pki.CertificateAuthority;
-import io.gitward.pki.KeyType;
-import io.gitward.pki.SubjectAltNames;
 import io.gitward.proto.RegisterTransactionRequest;
 import io.gitward.proto.TransactionServiceGrpc;
 import io.gitward.proto.VoteOutcome;
@@ -15,28 +11,15 @@ import io.gitward.proto.Voter;
 import io.gitward.proto.VotingStrategy;
 import io.gitward.security.identity.NodeIdentity;
 import io.gitward.security.identity.Role;
-import io.gitward.security.identity.TrustDomain;
 import io.gitward.security.server.ListenAddress;
 import io.gitward.security.server.NodeKind;
 import io.gitward.security.server.NodeRuntime;
-import io.gitward.security.tls.HandshakeFailures;
-import io.gitward.security.tls.KeyMaterial;
-import io.gitward.security.tls.NodeCredentials;
-import io.gitward.security.tls.TlsContexts;
-import io.gitward.security.tls.TlsProvider;
-import io.gitward.security.tls.TrustState;
-import io.gitward.security.x509.RevocationPolicy;
-import io.gitward.security.x509.TrustBundles;
-import io.gitward.security.x509.TrustMaterial;
 import io.gitward.transaction.CoordinatorNode;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -65,34 +48,15 @@ public final class TransactionBenchmarkRunner {
     public int run() throws Exception {
         Path work = Files.createTempDirectory("gitward-bench-tx");
         try {
-            CertificateAuthority ca = CertificateAuthority.init(work.resolve("ca"), new CertificateAuthority.InitOptions(
-                    TrustDomain.of("bench.gitward"), Duration.ofDays(30), KeyType.EC_P256, false, null, Duration.ofDays(1)),
-                    Clock.systemUTC());
-            issue(ca, Role.COORDINATOR, "coordinator-1");
-            CaLayout layout = ca.layout();
-            Path coordinatorDir = layout.nodeDir(Role.COORDINATOR, "coordinator-1");
-            Path config = work.resolve("coordinator.conf");
-            Files.writeString(config, String.join("\n",
-                    "node.name = coordinator-1",
-                    "node.data-dir = \"" + work.resolve("data") + "\"",
-                    "listen.grpc-plaintext = null",
-                    "listen.grpc-tls = \"127.0.0.1:0\"",
-                    "security.phase = 6",
-                    "security.trust-domain = bench.gitward",
-                    "security.tls.key = \"" + CaLayout.key(coordinatorDir) + "\"",
-                    "security.tls.certificate-chain = \"" + CaLayout.chain(coordinatorDir) + "\"",
-                    "security.trust.roots = \"" + layout.roots() + "\"",
-                    "security.trust.crls = [\"" + layout.crl() + "\"]", ""));
-            TrustState trust = new TrustState(new TrustMaterial(List.of(TrustBundles.load(ca.trustDomain(), layout.roots(),
-                    List.of(layout.crl()), RevocationPolicy.REQUIRE))), io.gitward.security.identity.IdentityMode.URI_SAN,
-                    true, 1);
-            NodeIdentity coordinator = NodeIdentity.of("bench.gitward", "coordinator", "coordinator-1");
+            BenchPki pki = BenchPki.create(work.resolve("ca"));
+            Path config = pki.nodeConfig(work, Role.COORDINATOR, "coordinator-1");
+            NodeIdentity coordinator = BenchPki.identity("coordinator", "coordinator-1");
             try (NodeRuntime node = NodeRuntime.start(NodeKind.COORDINATOR, config, Map.of(), new CoordinatorNode())) {
                 ListenAddress address = ListenAddress.parse(node.ready().listeners().get("grpc-tls"));
-                ManagedChannel proxy = channel(ca, trust, Role.PROXY, "proxy-1", coordinator, address);
+                ManagedChannel proxy = pki.channel(Role.PROXY, "proxy-1", coordinator, address);
                 List<ManagedChannel> voters = new ArrayList<>();
                 for (String voter : VOTERS) {
-                    voters.add(channel(ca, trust, Role.STORAGE, voter, coordinator, address));
+                    voters.add(pki.channel(Role.STORAGE, voter, coordinator, address));
                 }
                 byte[] hash = MessageDigest.getInstance("SHA-256").digest("update".getBytes(StandardCharsets.UTF_8));
                 long warmupMillis = quick ? 500 : 3000;
@@ -163,19 +127,5 @@ public final class TransactionBenchmarkRunner {
             count++;
         }
         return count;
-    }
-
-    private static ManagedChannel channel(CertificateAuthority ca, TrustState trust, Role role, String name,
-            NodeIdentity coordinator, ListenAddress address) throws Exception {
-        KeyMaterial key = issue(ca, role, name);
-        NodeCredentials credentials = new NodeCredentials(key, trust, new HandshakeFailures(), Clock.systemUTC());
-        return NettyChannelBuilder.forAddress(address.host(), address.port())
-                .sslContext(TlsContexts.client(credentials, key, coordinator, TlsProvider.BORINGSSL)).build();
-    }
-
-    private static KeyMaterial issue(CertificateAuthority ca, Role role, String name) throws Exception {
-        ca.issue(new CertificateAuthority.LeafRequest(role, name, Duration.ofDays(1), KeyType.EC_P256, SubjectAltNames.LOCAL));
-        Path dir = ca.layout().nodeDir(role, name);
-        return KeyMaterial.load(CaLayout.key(dir), CaLayout.chain(dir));
     }
 }

@@ -1,6 +1,7 @@
 package io.gitward.cli;
 
 import io.gitward.bench.PkiBenchmarkRunner;
+import io.gitward.bench.StorageBenchmarkRunner;
 import io.gitward.bench.TlsBenchmarkRunner;
 import io.gitward.bench.TransactionBenchmarkRunner;
 import java.nio.file.Path;
@@ -10,10 +11,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code gitward bench AREA}: benchmarks that run from the distribution, results as a Markdown report. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark: pki, tls or tx.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark: pki, tls, tx or storage.")
 final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "AREA",
-            description = "pki (certificate issuance), tls (handshakes, calls) or tx (votes)")
+            description = "pki (certificate issuance), tls (handshakes, calls), tx (votes) or storage (repository RPCs)")
     String area;
 
     @Option(names = "--quick", description = "Short runs (a smoke test of the benchmark, not figures to publish).")
@@ -28,8 +29,9 @@ final class BenchCommand implements Callable<Integer> {
             case "pki" -> new PkiBenchmarkRunner(quick, out).run();
             case "tls" -> new TlsBenchmarkRunner(quick, out).run();
             case "tx" -> new TransactionBenchmarkRunner(quick, out).run();
+            case "storage" -> new StorageBenchmarkRunner(quick, out).run();
             default -> {
-                System.err.println("gitward bench: unknown area '" + area + "' (expected: pki, tls or tx)");
+                System.err.println("gitward bench: unknown area '" + area + "' (expected: pki, tls, tx or storage)");
                 yield 2;
             }
         };

@@ -267,6 +267,21 @@ public final class GitwardConfig {
         }
     }
 
+    /** A size such as {@code 100 MiB} or {@code 1g}, within min..max bytes. */
+    public long bytes(String key, long min, long max) {
+        try {
+            long value = config.getBytes(key);
+            if (value < min || value > max) {
+                problems.add(key, describe(key) + " (expected: " + min + ".." + max + " bytes)");
+                return min;
+            }
+            return value;
+        } catch (WrongType | BadValue | com.typesafe.config.ConfigException.Missing e) {
+            problems.add(key, describe(key) + " (expected: a size such as 512k, 100 MiB, 1g)");
+            return min;
+        }
+    }
+
     /** A positive duration such as {@code 10s}. */
     public Duration duration(String key) {
         try {

@@ -96,7 +96,15 @@ public final class NodeRuntime implements AutoCloseable {
         } catch (SecurityStartException e) {
             throw new NodeStartException(e.getMessage(), e);
         }
-        NodeRuntime runtime = new NodeRuntime(configFile.toAbsolutePath(), environment, settings, application, security);
+        NodeRuntime runtime;
+        try {
+            runtime = new NodeRuntime(configFile.toAbsolutePath(), environment, settings, application, security);
+        } catch (RuntimeException e) {
+            // The application could not set up its services (e.g. an unusable storage root): nothing is bound yet.
+            security.close();
+            application.close();
+            throw new NodeStartException(e.getMessage(), e);
+        }
         try {
             runtime.startListeners();
             runtime.security.start();

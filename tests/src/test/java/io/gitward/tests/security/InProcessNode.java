@@ -27,7 +27,7 @@ public final class InProcessNode implements AutoCloseable {
     }
 
     /** A node running {@code application} (a real node kind) instead of the probe. */
-    static InProcessNode start(NodeKind kind, Path config, NodeApplication application) throws Exception {
+    public static InProcessNode start(NodeKind kind, Path config, NodeApplication application) throws Exception {
         return new InProcessNode(NodeRuntime.start(kind, config, Map.of(), application), config);
     }
 

@@ -6,10 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Builds a node's HOCON config for tests, one line per setting. */
-final class NodeConfig {
+public final class NodeConfig {
     private final List<String> lines = new ArrayList<>();
 
-    static NodeConfig node(String name, Path dataDir) {
+    public static NodeConfig node(String name, Path dataDir) {
         NodeConfig config = new NodeConfig();
         config.set("node.name", quote(name));
         config.set("node.data-dir", quote(dataDir.toString()));
@@ -19,17 +19,17 @@ final class NodeConfig {
         return config;
     }
 
-    NodeConfig set(String key, String value) {
+    public NodeConfig set(String key, String value) {
         lines.removeIf(line -> line.startsWith(key + " = "));
         lines.add(key + " = " + value);
         return this;
     }
 
-    NodeConfig path(String key, Path value) {
+    public NodeConfig path(String key, Path value) {
         return set(key, quote(value.toString()));
     }
 
-    NodeConfig identity(TestPki pki, TestPki.NodeFiles files) {
+    public NodeConfig identity(TestPki pki, TestPki.NodeFiles files) {
         set("security.trust-domain", quote(pki.trustDomain()));
         path("security.tls.key", files.key());
         path("security.tls.certificate-chain", files.chain());
@@ -42,16 +42,16 @@ final class NodeConfig {
         return this;
     }
 
-    String render() {
+    public String render() {
         return String.join("\n", lines) + "\n";
     }
 
-    Path write(Path file) throws Exception {
+    public Path write(Path file) throws Exception {
         Files.writeString(file, render());
         return file;
     }
 
-    static String quote(String value) {
+    public static String quote(String value) {
         return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }

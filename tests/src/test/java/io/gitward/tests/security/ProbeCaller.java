@@ -25,9 +25,9 @@ import javax.net.ssl.SSLException;
  * Calls a probe method the way a given kind of caller would (plaintext or TLS, with or without a client
  * certificate, with or without a token or forwarded header) and classifies what it experiences.
  */
-final class ProbeCaller {
+public final class ProbeCaller {
     /** A client certificate: its key and chain (leaf first). */
-    record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {
+    public record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {
     }
 
     /** The probe methods by scope name. */
@@ -60,7 +60,7 @@ final class ProbeCaller {
     }
 
     /** A channel as the described caller; the caller shuts it down. */
-    static ManagedChannel channel(int port, boolean tls, ClientIdentity identity, List<X509Certificate> roots,
+    public static ManagedChannel channel(int port, boolean tls, ClientIdentity identity, List<X509Certificate> roots,
             SslProvider provider) throws SSLException {
         // Retries off (and waitForReady off, the default): every failure is visible to the test.
         NettyChannelBuilder builder = NettyChannelBuilder.forAddress("127.0.0.1", port).disableRetry();

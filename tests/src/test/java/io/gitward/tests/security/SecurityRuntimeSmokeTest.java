@@ -87,7 +87,7 @@ class SecurityRuntimeSmokeTest {
         }
     }
 
-    static ProbeCaller.ClientIdentity identity(TestPki.NodeFiles files) throws Exception {
+    public static ProbeCaller.ClientIdentity identity(TestPki.NodeFiles files) throws Exception {
         return new ProbeCaller.ClientIdentity(Pem.readPrivateKey(files.key(), null), Pem.readCertificates(files.chain()));
     }
 }

@@ -51,13 +51,19 @@ public final class TestCluster implements AutoCloseable {
 
     /** Starts (or restarts) the node of {@code kind}, named "<kind>-1", running {@code application}. */
     public InProcessNode start(NodeKind kind, Supplier<NodeApplication> application) throws Exception {
-        String name = kind.wireName() + "-1";
+        return start(kind, kind.wireName() + "-1", application, Map.of());
+    }
+
+    /** Starts (or restarts) node {@code name} with {@code extra} config lines (key to HOCON value). */
+    public InProcessNode start(NodeKind kind, String name, Supplier<NodeApplication> application, Map<String, String> extra)
+            throws Exception {
         Role role = Role.parse(kind.wireName());
         TestPki.NodeFiles files = java.nio.file.Files.exists(pki.files(role, name).certificate()) ? pki.files(role, name)
                 : pki.issue(role, name);
-        Path config = NodeConfig.node(name, dir.resolve(name + "-data")).identity(pki, files).set("security.phase", phase)
-                .path("security.tokens.file", tokenFile).write(dir.resolve(name + ".conf"));
-        return InProcessNode.start(kind, config, application.get());
+        NodeConfig config = NodeConfig.node(name, dir.resolve(name + "-data")).identity(pki, files).set("security.phase", phase)
+                .path("security.tokens.file", tokenFile);
+        extra.forEach(config::set);
+        return InProcessNode.start(kind, config.write(dir.resolve(name + ".conf")), application.get());
     }
 
     /** An mTLS channel to {@code node} presenting a certificate of {@code role}/{@code name} (issued once). */

@@ -18,52 +18,58 @@ public final class TestPki {
         this.authority = authority;
     }
 
-    static TestPki create(Path dir, String trustDomain, boolean intermediate) throws Exception {
+    public static TestPki create(Path dir, String trustDomain, boolean intermediate) throws Exception {
         return new TestPki(CertificateAuthority.init(dir, new CertificateAuthority.InitOptions(TrustDomain.of(trustDomain),
                 Duration.ofDays(365), KeyType.EC_P256, intermediate, null, Duration.ofDays(1)), Clock.systemUTC()));
     }
 
     /** Key and chain of one node. */
-    record NodeFiles(Path key, Path chain, Path certificate) {
+    public record NodeFiles(Path key, Path chain, Path certificate) {
     }
 
-    NodeFiles issue(Role role, String name) throws Exception {
+    public NodeFiles issue(Role role, String name) throws Exception {
         return issue(role, name, SubjectAltNames.LOCAL);
     }
 
-    NodeFiles issue(Role role, String name, SubjectAltNames altNames) throws Exception {
+    public NodeFiles issue(Role role, String name, SubjectAltNames altNames) throws Exception {
         authority.issue(new CertificateAuthority.LeafRequest(role, name, Duration.ofHours(24), KeyType.EC_P256, altNames));
         return files(role, name);
     }
 
-    NodeFiles renew(Role role, String name) throws Exception {
+    public NodeFiles renew(Role role, String name) throws Exception {
         authority.renew(new CertificateAuthority.LeafRequest(role, name, Duration.ofHours(24), KeyType.EC_P256,
                 SubjectAltNames.LOCAL));
         return files(role, name);
     }
 
-    void revoke(Role role, String name) throws Exception {
+    public void revoke(Role role, String name) throws Exception {
         authority.revokeIdentity(role, name, "key-compromise");
     }
 
-    NodeFiles files(Role role, String name) {
+    /** The key and chain of {@code files}, ready for a client channel. */
+    public static ProbeCaller.ClientIdentity clientIdentity(NodeFiles files) throws Exception {
+        return new ProbeCaller.ClientIdentity(io.gitward.security.x509.Pem.readPrivateKey(files.key(), null),
+                io.gitward.security.x509.Pem.readCertificates(files.chain()));
+    }
+
+    public NodeFiles files(Role role, String name) {
         Path dir = authority.layout().nodeDir(role, name);
         return new NodeFiles(CaLayout.key(dir), CaLayout.chain(dir), CaLayout.certificate(dir));
     }
 
-    Path roots() {
+    public Path roots() {
         return authority.layout().roots();
     }
 
-    Path crl() {
+    public Path crl() {
         return authority.layout().crl();
     }
 
-    String trustDomain() {
+    public String trustDomain() {
         return authority.trustDomain().name();
     }
 
-    CertificateAuthority authority() {
+    public CertificateAuthority authority() {
         return authority;
     }
 }

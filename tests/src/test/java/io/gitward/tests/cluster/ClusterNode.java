@@ -1,0 +1,115 @@
+package io.gitward.tests.cluster;
+
+import io.gitward.security.server.NodeKind;
+import io.gitward.security.server.NodeSettings;
+import io.gitward.security.server.ReadyFile;
+import io.gitward.tests.GitwardProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** One node process of a {@link MiniCluster}: its files, its ready.json, and kill / pause / resume / restart. */
+public final class ClusterNode {
+    private final NodeKind kind;
+    private final String name;
+    private final Path config;
+    private final Path dataDir;
+    private final Path log;
+    private GitwardProcess process;
+    private ReadyFile ready;
+
+    ClusterNode(NodeKind kind, String name, Path config, Path dataDir, Path log) {
+        this.kind = kind;
+        this.name = name;
+        this.config = config;
+        this.dataDir = dataDir;
+        this.log = log;
+    }
+
+    void launch() throws IOException {
+        Files.deleteIfExists(dataDir.resolve("ready.json"));
+        process = GitwardProcess.start(log, Map.of(), "node", kind.wireName(), "--config", config.toString());
+    }
+
+    void awaitReady(Duration timeout) {
+        ready = process.awaitReady(dataDir.resolve("ready.json"), timeout);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public NodeKind kind() {
+        return kind;
+    }
+
+    public ReadyFile ready() {
+        return ready;
+    }
+
+    /** "127.0.0.1:PORT" of the mTLS listener. */
+    public String tlsAddress() {
+        return ready.listeners().get(NodeSettings.GRPC_TLS);
+    }
+
+    public int tlsPort() {
+        String address = tlsAddress();
+        return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+    }
+
+    public String identity() {
+        return ready.identity();
+    }
+
+    /** A storage node's repository directory. */
+    public Path storageRoot() {
+        return config.resolveSibling(name + "-repos");
+    }
+
+    public Path config() {
+        return config;
+    }
+
+    public String output() {
+        return process == null ? "" : process.output();
+    }
+
+    /** SIGKILL: the process ends without any cleanup, as in a crash. */
+    public void kill() {
+        if (process != null) {
+            process.close();
+        }
+    }
+
+    /** SIGTERM and wait: the node finishes in-flight calls within its shutdown grace. */
+    public int stop(Duration timeout) throws InterruptedException {
+        return process.terminate(timeout);
+    }
+
+    /** SIGSTOP: the process holds its sockets but answers nothing, like a hung peer. */
+    public void pause() throws Exception {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public void resume() throws Exception {
+        signal("CONT");
+    }
+
+    /** Starts the process again with the same config and waits for its new ready file (ports may change). */
+    public void restart(Duration timeout) throws IOException {
+        kill();
+        launch();
+        awaitReady(timeout);
+    }
+
+    private void signal(String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill -" + signal + " " + process.pid() + " failed");
+        }
+    }
+}

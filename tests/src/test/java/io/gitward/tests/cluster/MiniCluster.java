@@ -1,0 +1,144 @@
+package io.gitward.tests.cluster;
+
+import io.gitward.security.identity.Role;
+import io.gitward.security.server.NodeKind;
+import io.gitward.security.x509.Pem;
+import io.gitward.tests.GitwardProcess;
+import io.gitward.tests.TestTokens;
+import io.gitward.tests.security.NodeConfig;
+import io.gitward.tests.security.ProbeCaller;
+import io.gitward.tests.security.TestPki;
+import io.grpc.ManagedChannel;
+import io.netty.handler.ssl.SslProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A cluster of real node processes ({@code ./gitward node KIND}, lean JVMs) on loopback, with a runtime PKI:
+ * each node gets its own certificate from a CA made for the test, a config file, a data directory and a
+ * log. Nodes can be killed, paused (SIGSTOP), resumed and restarted. Closing the cluster kills every process.
+ */
+public final class MiniCluster implements AutoCloseable {
+    public static final String TRUST_DOMAIN = "cell-1.gitward";
+    private static final String SECRET = "mini-cluster-shared-token-secret";
+    private static final Duration START = Duration.ofSeconds(90);
+
+    private final Path dir;
+    private final TestPki pki;
+    private final String phase;
+    private final Path tokenFile;
+    private final List<X509Certificate> roots;
+    private final Map<String, ClusterNode> nodes = new LinkedHashMap<>();
+    private final Map<String, ProbeCaller.ClientIdentity> identities = new HashMap<>();
+    private final List<ManagedChannel> channels = new ArrayList<>();
+
+    private MiniCluster(Path dir, TestPki pki, String phase, Path tokenFile) throws Exception {
+        this.dir = dir;
+        this.pki = pki;
+        this.phase = phase;
+        this.tokenFile = tokenFile;
+        this.roots = Pem.readCertificates(pki.roots());
+    }
+
+    /** A CA and token file in {@code dir}; every node runs at {@code phase}. */
+    public static MiniCluster create(Path dir, String phase) throws Exception {
+        TestPki pki = TestPki.create(dir.resolve("pki"), TRUST_DOMAIN, false);
+        Path token = dir.resolve("token");
+        TestTokens.writeSecret(token, SECRET);
+        return new MiniCluster(dir, pki, phase, token);
+    }
+
+    /** What to start: a node of {@code kind} named {@code name} with extra config lines (key to HOCON value). */
+    public record NodeSpec(NodeKind kind, String name, Map<String, String> extra) {
+        public static NodeSpec storage(String name) {
+            return new NodeSpec(NodeKind.STORAGE, name, Map.of());
+        }
+
+        public static NodeSpec coordinator(String name) {
+            return new NodeSpec(NodeKind.COORDINATOR, name, Map.of());
+        }
+
+        public NodeSpec with(String key, String value) {
+            Map<String, String> more = new LinkedHashMap<>(extra);
+            more.put(key, value);
+            return new NodeSpec(kind, name, more);
+        }
+    }
+
+    /** Starts the nodes in parallel and waits until every one wrote its ready file. */
+    public List<ClusterNode> start(NodeSpec... specs) throws Exception {
+        List<ClusterNode> started = new ArrayList<>();
+        for (NodeSpec spec : specs) {
+            ClusterNode node = new ClusterNode(spec.kind(), spec.name(), writeConfig(spec), dir.resolve(spec.name() + "-data"),
+                    dir.resolve(spec.name() + ".log"));
+            nodes.put(spec.name(), node);
+            node.launch();
+            started.add(node);
+        }
+        for (ClusterNode node : started) {
+            node.awaitReady(START);
+        }
+        return started;
+    }
+
+    public ClusterNode node(String name) {
+        ClusterNode node = nodes.get(name);
+        if (node == null) {
+            throw new IllegalArgumentException("no node " + name + " in this cluster (have " + nodes.keySet() + ")");
+        }
+        return node;
+    }
+
+    /** An mTLS channel to {@code node} with a certificate of {@code role}/{@code name} (issued on first use). */
+    public ManagedChannel channel(ClusterNode node, Role role, String name) throws Exception {
+        ProbeCaller.ClientIdentity identity = identities.get(role + "/" + name);
+        if (identity == null) {
+            TestPki.NodeFiles files = Files.exists(pki.files(role, name).certificate()) ? pki.files(role, name)
+                    : pki.issue(role, name);
+            identity = TestPki.clientIdentity(files);
+            identities.put(role + "/" + name, identity);
+        }
+        ManagedChannel channel = ProbeCaller.channel(node.tlsPort(), true, identity, roots, SslProvider.OPENSSL);
+        channels.add(channel);
+        return channel;
+    }
+
+    public String spiffeId(Role role, String name) {
+        return "spiffe://" + TRUST_DOMAIN + "/" + role.name().toLowerCase(java.util.Locale.ROOT) + "/" + name;
+    }
+
+    public TestPki pki() {
+        return pki;
+    }
+
+    private Path writeConfig(NodeSpec spec) throws Exception {
+        Role role = Role.parse(spec.kind().wireName());
+        TestPki.NodeFiles files = Files.exists(pki.files(role, spec.name()).certificate()) ? pki.files(role, spec.name())
+                : pki.issue(role, spec.name());
+        NodeConfig config = NodeConfig.node(spec.name(), dir.resolve(spec.name() + "-data")).identity(pki, files)
+                .set("security.phase", phase).path("security.tokens.file", tokenFile);
+        if (spec.kind() == NodeKind.STORAGE) {
+            config.path("storage.root", dir.resolve(spec.name() + "-repos"));
+        }
+        spec.extra().forEach(config::set);
+        return config.write(dir.resolve(spec.name() + ".conf"));
+    }
+
+    @Override
+    public void close() {
+        channels.forEach(ManagedChannel::shutdownNow);
+        nodes.values().forEach(ClusterNode::kill);
+    }
+
+    /** Lean JVM options for node processes, as {@link GitwardProcess} uses. */
+    static String leanJvm() {
+        return GitwardProcess.LEAN_JVM;
+    }
+}
