@@ -89,7 +89,9 @@ public final class BlobGrpcService extends BlobServiceGrpc.BlobServiceImplBase {
 
     static ObjectId resolve(org.eclipse.jgit.lib.Repository repository, String revision) throws StorageException,
             IOException {
-        if (revision.isEmpty() || revision.startsWith("-") || revision.contains("..") || revision.contains(":")) {
+        if (revision.isEmpty() || revision.length() > 512 || revision.startsWith("-") || revision.contains("..")
+                || !revision.matches("[A-Za-z0-9/._@~^+-]+")) {
+            // Names, ids and ~/^ ancestry only: no ranges, paths, reflog selectors or ^{/regex} searches.
             throw StorageException.invalid("revision: '" + revision + "' (expected a branch, tag or commit id)");
         }
         try {

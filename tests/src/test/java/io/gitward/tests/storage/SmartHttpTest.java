@@ -10,21 +10,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import io.gitward.proto.InfoRefsRequest;
-import io.gitward.proto.PostReceivePackRequest;
-import io.gitward.proto.PostReceivePackResponse;
 import io.gitward.proto.Repository;
 import io.gitward.proto.SmartHttpServiceGrpc;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.CommitBuilder;
@@ -222,29 +217,11 @@ class SmartHttpTest {
     }
 
     private static String receivePack(Repository repository, byte[] body) throws Exception {
-        CompletableFuture<String> result = new CompletableFuture<>();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StreamObserver<PostReceivePackRequest> requests = SmartHttpServiceGrpc.newStub(node.proxy())
-                .withDeadlineAfter(60, TimeUnit.SECONDS).postReceivePack(new StreamObserver<>() {
-                    @Override
-                    public void onNext(PostReceivePackResponse response) {
-                        out.writeBytes(response.getData().toByteArray());
-                    }
-
-                    @Override
-                    public void onError(Throwable error) {
-                        result.complete("status " + Status.fromThrowable(error));
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        result.complete(out.toString(StandardCharsets.ISO_8859_1));
-                    }
-                });
-        requests.onNext(PostReceivePackRequest.newBuilder().setRepository(repository).setData(ByteString.copyFrom(body))
-                .build());
-        requests.onCompleted();
-        return result.get(60, TimeUnit.SECONDS);
+        try {
+            return ReceivePackReport.push(SmartHttpServiceGrpc.newStub(node.proxy()), repository, body);
+        } catch (io.grpc.StatusRuntimeException e) {
+            return "status " + e.getStatus();
+        }
     }
 
     /** Pushes {@code commit} to {@code ref}; the push must fail and the server repository stay as it was. */

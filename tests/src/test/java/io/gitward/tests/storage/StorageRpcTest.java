@@ -333,7 +333,10 @@ class StorageRpcTest {
         expect(Status.Code.NOT_FOUND, "does not exist", () -> read(repository, "no-such-branch", "small.txt", 0));
         expect(Status.Code.FAILED_PRECONDITION, "directory", () -> read(repository, "main", "data", 0));
         expect(Status.Code.INVALID_ARGUMENT, "revision", () -> read(repository, "--upload-pack=x", "small.txt", 0));
-        expect(Status.Code.INVALID_ARGUMENT, "revision", () -> read(repository, "main:small.txt", "small.txt", 0));
+        for (String revision : List.of("main:small.txt", "main^{/hello}", "main@{1}", "HEAD..main", "main small")) {
+            expect(Status.Code.INVALID_ARGUMENT, "revision", () -> read(repository, revision, "small.txt", 0));
+        }
+        assertEquals("hello\n", read(repository, id + "~0", "small.txt", 0).get(0).getData().toStringUtf8());
     }
 
     @Test

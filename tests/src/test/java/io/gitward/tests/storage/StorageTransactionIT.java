@@ -8,7 +8,6 @@ import static io.gitward.tests.storage.Requests.create;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import io.gitward.proto.CancelTransactionRequest;
 import io.gitward.proto.ChecksumRequest;
 import io.gitward.proto.CommitFilesRequest;
@@ -16,8 +15,6 @@ import io.gitward.proto.CreateRepositoryRequest;
 import io.gitward.proto.GetTransactionRequest;
 import io.gitward.proto.MaintenanceServiceGrpc;
 import io.gitward.proto.OperationServiceGrpc;
-import io.gitward.proto.PostReceivePackRequest;
-import io.gitward.proto.PostReceivePackResponse;
 import io.gitward.proto.RefServiceGrpc;
 import io.gitward.proto.RegisterTransactionRequest;
 import io.gitward.proto.Repository;
@@ -41,9 +38,6 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,18 +47,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import org.eclipse.jgit.internal.storage.pack.PackWriter;
-import org.eclipse.jgit.lib.CommitBuilder;
-import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectInserter;
-import org.eclipse.jgit.lib.PersonIdent;
-import org.eclipse.jgit.lib.TreeFormatter;
-import org.eclipse.jgit.revwalk.RevObject;
-import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.internal.storage.dfs.DfsRepositoryDescription;
-import org.eclipse.jgit.internal.storage.dfs.InMemoryRepository;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -131,10 +114,10 @@ class StorageTransactionIT {
         onAll(tagTx, RefServiceGrpc::newBlockingStub, (stub,
                 storage) -> stub.updateReferences(UpdateReferencesRequest.newBuilder()
                 .setRepository(repository(storage, path)).addUpdates(Requests.refUpdate("refs/tags/v1", "", commitId)).build()));
-        byte[] push = pushBody(ObjectId.fromString(commitId), "pushed.txt");
+        byte[] push = PushBodies.oneCommit(ObjectId.fromString(commitId), "pushed.txt");
         String pushTx = register(VotingStrategy.MAJORITY);
-        Map<String, Object> reports = onAll(pushTx, SmartHttpServiceGrpc::newStub, (stub, storage) -> receivePack(stub,
-                storage, path, push));
+        Map<String, Object> reports = onAll(pushTx, SmartHttpServiceGrpc::newStub, (stub, storage) ->
+                ReceivePackReport.push(stub, repository(storage, path), push));
         reports.values().forEach(report -> assertTrue(report.toString().contains("ok refs/heads/main"), reports.toString()));
         assertEquals(1, STORAGES.stream().map(name -> refs(gitDir(name, path))).distinct().count());
         assertTrue(refs(gitDir("storage-1", path)).contains("refs/tags/v1 " + commitId));
@@ -318,66 +301,5 @@ class StorageTransactionIT {
             results.put(entry.getKey(), entry.getValue().get(90, TimeUnit.SECONDS));
         }
         return results;
-    }
-
-    /** A receive-pack request body: one command moving main from {@code base} to a new commit, and its pack. */
-    private static byte[] pushBody(ObjectId base, String file) throws Exception {
-        InMemoryRepository scratch = new InMemoryRepository(new DfsRepositoryDescription("push"));
-        PersonIdent pusher = new PersonIdent("Pat Pusher", "pat@example.com",
-                java.time.Instant.ofEpochSecond(Requests.TIME), java.time.ZoneOffset.UTC);
-        List<ObjectId> objects = new ArrayList<>();
-        try (ObjectInserter inserter = scratch.newObjectInserter()) {
-            ObjectId blob = inserter.insert(Constants.OBJ_BLOB, "pushed\n".getBytes(StandardCharsets.UTF_8));
-            TreeFormatter tree = new TreeFormatter();
-            tree.append(file, org.eclipse.jgit.lib.FileMode.REGULAR_FILE, blob);
-            CommitBuilder commit = new CommitBuilder();
-            commit.setTreeId(inserter.insert(tree));
-            commit.setParentId(base);
-            commit.setAuthor(pusher);
-            commit.setCommitter(pusher);
-            commit.setMessage("pushed\n");
-            objects.addAll(List.of(inserter.insert(commit), commit.getTreeId(), blob));
-            inserter.flush();
-        }
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        String command = base.name() + " " + objects.get(0).name() + " refs/heads/main\0report-status atomic\n";
-        body.writeBytes(String.format("%04x%s0000", command.length() + 4, command).getBytes(StandardCharsets.ISO_8859_1));
-        // Exactly the three new objects: the parent lives only on the replicas, so no walk from the commit.
-        try (PackWriter writer = new PackWriter(scratch); RevWalk walk = new RevWalk(scratch)) {
-            List<RevObject> listed = new ArrayList<>();
-            for (ObjectId id : objects) {
-                listed.add(walk.parseAny(id));
-            }
-            writer.preparePack(listed.iterator());
-            writer.writePack(NullProgressMonitor.INSTANCE, NullProgressMonitor.INSTANCE, body);
-        }
-        return body.toByteArray();
-    }
-
-    private static String receivePack(SmartHttpServiceGrpc.SmartHttpServiceStub stub, String storage, String path,
-            byte[] body)
-            throws Exception {
-        CompletableFuture<String> result = new CompletableFuture<>();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StreamObserver<PostReceivePackRequest> requests = stub.postReceivePack(new StreamObserver<>() {
-            @Override
-            public void onNext(PostReceivePackResponse response) {
-                out.writeBytes(response.getData().toByteArray());
-            }
-
-            @Override
-            public void onError(Throwable error) {
-                result.completeExceptionally(error);
-            }
-
-            @Override
-            public void onCompleted() {
-                result.complete(out.toString(StandardCharsets.ISO_8859_1));
-            }
-        });
-        requests.onNext(PostReceivePackRequest.newBuilder().setRepository(repository(storage, path))
-                .setData(ByteString.copyFrom(body)).build());
-        requests.onCompleted();
-        return result.get(60, TimeUnit.SECONDS);
     }
 }
