@@ -50,15 +50,24 @@ public final class BlobGrpcService extends BlobServiceGrpc.BlobServiceImplBase {
                     throw StorageException.notFound(request.getPath() + " does not exist at " + request.getRevision());
                 }
                 FileMode mode = tree.getFileMode(0);
-                if (mode == FileMode.TREE) {
-                    throw StorageException.failed(request.getPath() + " is a directory at " + request.getRevision());
-                }
                 ObjectId id = tree.getObjectId(0);
+                ReadBlobResponse.Builder first = ReadBlobResponse.newBuilder().setId(id.name())
+                        .setMode(Integer.toOctalString(mode.getBits()));
+                if (mode == FileMode.GITLINK) {
+                    // A submodule: the entry names a commit of another repository; there is nothing to read here.
+                    sender.send(first.setType("commit").build());
+                    sender.complete();
+                    return;
+                }
                 ObjectLoader loader = repository.open(id);
                 long size = loader.getSize();
+                if (mode == FileMode.TREE) {
+                    sender.send(first.setType("tree").setSize(size).build());
+                    sender.complete();
+                    return;
+                }
+                first.setType("blob").setSize(size);
                 long limit = request.getLimit() > 0 ? Math.min(request.getLimit(), size) : size;
-                ReadBlobResponse.Builder first = ReadBlobResponse.newBuilder().setId(id.name())
-                        .setMode(Integer.toOctalString(mode.getBits())).setSize(size);
                 try (InputStream in = loader.openStream()) {
                     byte[] buffer = new byte[CHUNK];
                     long sent = 0;

@@ -10,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.gitward.proto.InfoRefsRequest;
+import io.gitward.proto.PostReceivePackRequest;
 import io.gitward.proto.Repository;
 import io.gitward.proto.SmartHttpServiceGrpc;
 import io.grpc.Status;
@@ -214,6 +216,35 @@ class SmartHttpTest {
         expect(Status.Code.INVALID_ARGUMENT, "relative_path", () -> SmartHttpServiceGrpc.newBlockingStub(node.proxy())
                 .infoRefsReceivePack(InfoRefsRequest.newBuilder().setRepository(Requests.repository(
                         StorageNodeFixture.STORAGE, "../escape.git")).build()).hasNext());
+    }
+
+    @Test
+    void aPushAbandonedMidUploadLeavesNothingBehind() throws Exception {
+        String path = "evil/abandoned.git";
+        Repository repository = node.create(path);
+        String base = node.operations().commitFiles(commit(repository, "main", "base", create("a", "a")).build())
+                .getCommitId();
+        Path gitDir = node.gitDir(path);
+        String before = refs(gitDir);
+        byte[] body = PushBodies.oneCommit(ObjectId.fromString(base), "half.txt");
+        ReceivePackReport report = new ReceivePackReport();
+        io.grpc.stub.ClientCallStreamObserver<PostReceivePackRequest> requests =
+                (io.grpc.stub.ClientCallStreamObserver<PostReceivePackRequest>) SmartHttpServiceGrpc.newStub(node.proxy())
+                        .postReceivePack(report);
+        requests.onNext(PostReceivePackRequest.newBuilder().setRepository(repository)
+                .setData(ByteString.copyFrom(body, 0, body.length / 2)).build());
+        // The node is reading the pack (its quarantine exists) when the client goes away.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> quarantines(gitDir) > 0);
+        requests.cancel("client went away", null);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> quarantines(gitDir) == 0);
+        assertEquals(before, refs(gitDir));
+        fsck(gitDir);
+    }
+
+    private static long quarantines(Path gitDir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(gitDir.resolve("objects"))) {
+            return entries.filter(entry -> entry.getFileName().toString().startsWith("incoming-")).count();
+        }
     }
 
     private static String receivePack(Repository repository, byte[] body) throws Exception {

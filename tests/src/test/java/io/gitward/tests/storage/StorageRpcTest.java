@@ -331,7 +331,15 @@ class StorageRpcTest {
 
         expect(Status.Code.NOT_FOUND, "does not exist", () -> read(repository, "main", "nope.txt", 0));
         expect(Status.Code.NOT_FOUND, "does not exist", () -> read(repository, "no-such-branch", "small.txt", 0));
-        expect(Status.Code.FAILED_PRECONDITION, "directory", () -> read(repository, "main", "data", 0));
+        List<ReadBlobResponse> directory = read(repository, "main", "data", 0);
+        assertEquals(1, directory.size());
+        assertEquals("tree", directory.get(0).getType());
+        assertEquals("40000", directory.get(0).getMode());
+        assertEquals(git(node.gitDir("blobs/project.git"), "rev-parse", "main:data").trim(), directory.get(0).getId());
+        assertEquals(Long.parseLong(git(node.gitDir("blobs/project.git"), "cat-file", "-s", "main:data").trim()),
+                directory.get(0).getSize());
+        assertTrue(directory.get(0).getData().isEmpty());
+        assertEquals("blob", small.get(0).getType());
         expect(Status.Code.INVALID_ARGUMENT, "revision", () -> read(repository, "--upload-pack=x", "small.txt", 0));
         for (String revision : List.of("main:small.txt", "main^{/hello}", "main@{1}", "HEAD..main", "main small")) {
             expect(Status.Code.INVALID_ARGUMENT, "revision", () -> read(repository, revision, "small.txt", 0));

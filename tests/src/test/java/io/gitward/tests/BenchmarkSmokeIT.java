@@ -1,0 +1,40 @@
+package io.gitward.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code ./gitward bench AREA --quick} from the distribution: the benchmark runs to the end and writes a report
+ * whose table has a row per measured case with a positive rate. Figures are not judged here.
+ */
+class BenchmarkSmokeIT {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "gitward bench {0} --quick writes a report")
+    @ValueSource(strings = {"storage", "tx"})
+    void benchmarkRunsAndReports(String area) throws Exception {
+        Path out = dir.resolve(area);
+        GitwardProcess.Result result = GitwardProcess.run(dir.resolve(area + ".log"), Map.of(), Duration.ofMinutes(5),
+                "bench", area, "--quick", "--out", out.toString());
+        assertEquals(0, result.exitCode(), result.output());
+        String report = Files.readString(out.resolve("report.md"));
+        List<String> rows = report.lines().filter(line -> line.startsWith("| ") && !line.startsWith("| operation")
+                && !line.startsWith("| transactions/s")).toList();
+        assertTrue(rows.size() >= (area.equals("storage") ? 6 : 1), report);
+        for (String row : rows) {
+            String[] cells = row.split("\\|");
+            String rate = area.equals("storage") ? cells[3].trim() : cells[1].trim();
+            assertTrue(Double.parseDouble(rate) > 0, "a positive rate in: " + row);
+        }
+    }
+}
