@@ -118,8 +118,7 @@ class SmartHttpTest {
     void pushesWithGitDirectoryAliasesAreRefused(String name) throws Exception {
         String path = "evil/alias-" + Integer.toHexString(name.hashCode()) + ".git";
         Repository repository = node.create(path);
-        String base = node.operations().commitFiles(commit(repository, "main", "base", create("a", "a")).build())
-                .getCommitId();
+        String base = baseCommit(repository);
         try (Git local = clientRepository(dir.resolve("alias-" + Integer.toHexString(name.hashCode())), path, 0)) {
             local.fetch().setRemote("origin").setRefSpecs(new RefSpec("+refs/heads/*:refs/remotes/origin/*")).call();
             ObjectId evil;
@@ -142,8 +141,7 @@ class SmartHttpTest {
     void pushWithMaliciousGitmodulesIsRefused() throws Exception {
         String path = "evil/gitmodules.git";
         Repository repository = node.create(path);
-        String base = node.operations().commitFiles(commit(repository, "main", "base", create("a", "a")).build())
-                .getCommitId();
+        String base = baseCommit(repository);
         try (Git local = clientRepository(dir.resolve("gitmodules"), path, 0)) {
             local.fetch().setRemote("origin").setRefSpecs(new RefSpec("+refs/heads/*:refs/remotes/origin/*")).call();
             ObjectId evil = commitLocally(local, base, ".gitmodules", ("[submodule \"x\"]\n\tpath = x\n"
@@ -156,8 +154,7 @@ class SmartHttpTest {
     void oversizedObjectsAndPacksAreRefused() throws Exception {
         String path = "limits/project.git";
         Repository repository = node.create(path);
-        String base = node.operations().commitFiles(commit(repository, "main", "base", create("a", "a")).build())
-                .getCommitId();
+        String base = baseCommit(repository);
         Random random = new Random(7);
         try (Git local = clientRepository(dir.resolve("limits"), path, 2)) {
             local.fetch().setRemote("origin").setRefSpecs(new RefSpec("+refs/heads/*:refs/remotes/origin/*")).call();
@@ -194,8 +191,7 @@ class SmartHttpTest {
     void malformedPackDataIsRefusedWithTheRepositoryUnchanged() throws Exception {
         String path = "evil/garbage.git";
         Repository repository = node.create(path);
-        String base = node.operations().commitFiles(commit(repository, "main", "base", create("a", "a")).build())
-                .getCommitId();
+        String base = baseCommit(repository);
         String before = refs(node.gitDir(path));
         String command = base + " " + "1".repeat(40) + " refs/heads/main\0report-status\n";
         ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -222,8 +218,7 @@ class SmartHttpTest {
     void aPushAbandonedMidUploadLeavesNothingBehind() throws Exception {
         String path = "evil/abandoned.git";
         Repository repository = node.create(path);
-        String base = node.operations().commitFiles(commit(repository, "main", "base", create("a", "a")).build())
-                .getCommitId();
+        String base = baseCommit(repository);
         Path gitDir = node.gitDir(path);
         String before = refs(gitDir);
         byte[] body = PushBodies.oneCommit(ObjectId.fromString(base), "half.txt");
@@ -239,6 +234,11 @@ class SmartHttpTest {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> quarantines(gitDir) == 0);
         assertEquals(before, refs(gitDir));
         fsck(gitDir);
+    }
+
+    /** The first commit on main: one file "a". */
+    private static String baseCommit(Repository repository) {
+        return node.operations().commitFiles(commit(repository, "main", "base", create("a", "a")).build()).getCommitId();
     }
 
     private static long quarantines(Path gitDir) throws java.io.IOException {
