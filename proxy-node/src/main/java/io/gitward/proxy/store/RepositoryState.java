@@ -1,0 +1,42 @@
+package io.gitward.proxy.store;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * One repository as the store records it: its primary and the generation of each replica (storage name to
+ * generation). A replica is up to date when its generation equals the highest; -1 means "must be rebuilt".
+ */
+public record RepositoryState(String relativePath, String primary, Map<String, Long> generations) {
+    public RepositoryState {
+        requireNonNull(relativePath, "relativePath");
+        requireNonNull(primary, "primary");
+        generations = Collections.unmodifiableMap(new TreeMap<>(generations));
+    }
+
+    public long maxGeneration() {
+        return generations.values().stream().mapToLong(Long::longValue).max().orElse(-1);
+    }
+
+    /** Replicas at the highest generation, sorted by name. */
+    public Set<String> upToDate() {
+        long max = maxGeneration();
+        Set<String> result = new TreeSet<>();
+        generations.forEach((storage, generation) -> {
+            if (generation == max) {
+                result.add(storage);
+            }
+        });
+        return result;
+    }
+
+    public boolean isUpToDate(String storage) {
+        Long generation = generations.get(storage);
+        return generation != null && generation == maxGeneration();
+    }
+}
