@@ -167,7 +167,7 @@ public final class Transaction {
         return state == State.STOPPED || state == State.CANCELLED || state == State.FINISHED;
     }
 
-    synchronized Snapshot snapshot() {
+    public synchronized Snapshot snapshot() {
         List<Snapshot.VoterSnapshot> voters = new ArrayList<>();
         for (Map.Entry<String, Integer> voter : registration.voters().entrySet()) {
             VoteHash hash = votes.get(voter.getKey());

@@ -90,7 +90,8 @@ public final class MethodRegistry {
                     }
                     methods.put(name, new MethodInfo(name, scope, operation,
                             targetField(messages.get(method.getInputType())),
-                            method.getOptions().getExtension(OptionsProto.expensive)));
+                            method.getOptions().getExtension(OptionsProto.expensive), method.getClientStreaming(),
+                            method.getServerStreaming()));
                 }
             }
         }

@@ -38,6 +38,11 @@ public record ListenAddress(String host, int port) {
         return new InetSocketAddress(host, port);
     }
 
+    /** "host:port" with brackets around an IPv6 literal: the form {@link #parse} reads. */
+    public String format() {
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+
     /** "host:port" with brackets around IPv6 literals. */
     public static String format(InetSocketAddress address) {
         String host = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();

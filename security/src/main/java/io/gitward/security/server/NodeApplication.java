@@ -19,6 +19,13 @@ public interface NodeApplication extends AutoCloseable {
      */
     List<BindableService> services(SecurityRuntime security);
 
+    /**
+     * Called once every listener is bound, before the ready file is written, with the bound addresses by
+     * listener name ("grpc-tls" to "127.0.0.1:9001"): what a node must tell peers about itself.
+     */
+    default void started(java.util.Map<String, String> listeners) {
+    }
+
     /** This kind's own metrics in the Prometheus text format, appended to the security metrics. */
     default String prometheusText() {
         return "";

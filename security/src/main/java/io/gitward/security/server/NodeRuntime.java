@@ -135,6 +135,7 @@ public final class NodeRuntime implements AutoCloseable {
             }
             open(name, listener.getValue());
         }
+        application.started(Map.copyOf(bound));
         health.setStatus("", ServingStatus.SERVING);
         writeReady();
         LOG.info("{} node '{}' ready: {} (phase {}, identity {})", settings.kind(), settings.name(), bound,

@@ -1,5 +1,7 @@
 package io.gitward.storage.grpc;
 
+import io.gitward.proto.CreateRepositoryFromBundleRequest;
+import io.gitward.proto.CreateRepositoryFromBundleResponse;
 import io.gitward.proto.CreateRepositoryRequest;
 import io.gitward.proto.CreateRepositoryResponse;
 import io.gitward.proto.RemoveRepositoryRequest;
@@ -9,12 +11,16 @@ import io.gitward.proto.RepositoryExistsResponse;
 import io.gitward.proto.RepositoryInfoRequest;
 import io.gitward.proto.RepositoryInfoResponse;
 import io.gitward.proto.RepositoryServiceGrpc;
+import io.gitward.proto.Repository;
 import io.gitward.storage.StorageException;
+import io.gitward.storage.pack.BundleImport;
 import io.gitward.storage.repo.RepositoryStore;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.internal.storage.file.GC;
@@ -24,9 +30,34 @@ import org.eclipse.jgit.lib.Ref;
 /** {@code gitward.RepositoryService}. */
 public final class RepositoryGrpcService extends RepositoryServiceGrpc.RepositoryServiceImplBase {
     private final RepositoryStore store;
+    private final Mutations mutations;
+    private final Executor blocking;
+    private final long maxBundleBytes;
 
-    public RepositoryGrpcService(RepositoryStore store) {
-        this.store = store;
+    RepositoryGrpcService(Mutations mutations, Executor blocking, long maxBundleBytes) {
+        this.store = mutations.store();
+        this.mutations = mutations;
+        this.blocking = blocking;
+        this.maxBundleBytes = maxBundleBytes;
+    }
+
+    @Override
+    public StreamObserver<CreateRepositoryFromBundleRequest> createRepositoryFromBundle(
+            StreamObserver<CreateRepositoryFromBundleResponse> responses) {
+        return new StreamedUpload<>("CreateRepositoryFromBundle", blocking, responses,
+                CreateRepositoryFromBundleRequest::getRepository, request -> "", CreateRepositoryFromBundleRequest::getData) {
+            @Override
+            protected void run(Repository repository, String gitProtocol, InputStream in,
+                    FlowControlledSender<CreateRepositoryFromBundleResponse> sender) throws StorageException {
+                int references = new BundleImport(store, maxBundleBytes).run(repository, in, mutations.currentVoter());
+                try {
+                    sender.send(CreateRepositoryFromBundleResponse.newBuilder().setReferenceCount(references).build());
+                } catch (IOException e) {
+                    return; // the client went away after the import; nothing to answer
+                }
+                sender.complete();
+            }
+        };
     }
 
     @Override

@@ -29,7 +29,7 @@ public final class StorageServices {
         Mutations mutations = new Mutations(store, coordinator);
         TransactionHeader header = new TransactionHeader(security);
         List<BindableService> services = List.of(
-                new RepositoryGrpcService(store),
+                new RepositoryGrpcService(mutations, contextual, settings.receive().maxPackBytes()),
                 new RefGrpcService(mutations, contextual),
                 new OperationGrpcService(mutations, Clock.systemUTC()),
                 new BlobGrpcService(store, contextual),

@@ -99,9 +99,26 @@ public final class ClusterNode {
         signal("CONT");
     }
 
-    /** Starts the process again with the same config and waits for its new ready file (ports may change). */
+    /**
+     * Starts the process again with the same config on the same ports (its peers' configs name them) and waits
+     * for its new ready file.
+     */
     public void restart(Duration timeout) throws IOException {
         kill();
+        start(timeout);
+    }
+
+    /** Starts a killed or stopped node again on the ports it had. */
+    public void start(Duration timeout) throws IOException {
+        if (process != null && process.process().isAlive()) {
+            throw new IllegalStateException(name + " is still running");
+        }
+        if (ready != null) {
+            StringBuilder samePorts = new StringBuilder("\n# restarted on the same ports\n");
+            ready.listeners().forEach((listener, address) -> samePorts.append("listen.").append(listener).append(" = \"")
+                    .append(address).append("\"\n"));
+            Files.writeString(config, samePorts.toString(), java.nio.file.StandardOpenOption.APPEND);
+        }
         launch();
         awaitReady(timeout);
     }

@@ -55,20 +55,36 @@ public final class MiniCluster implements AutoCloseable {
         return new MiniCluster(dir, pki, phase, token);
     }
 
-    /** What to start: a node of {@code kind} named {@code name} with extra config lines (key to HOCON value). */
-    public record NodeSpec(NodeKind kind, String name, Map<String, String> extra) {
+    /** The virtual storage a proxy serves; replicas behind a proxy serve it under this name. */
+    public static final String VIRTUAL_STORAGE = "default";
+
+    /**
+     * What to start: a node of {@code kind} named {@code name} with extra config lines (key to HOCON value); a
+     * proxy lists the (already started) storage nodes behind it.
+     */
+    public record NodeSpec(NodeKind kind, String name, Map<String, String> extra, List<String> storages) {
         public static NodeSpec storage(String name) {
-            return new NodeSpec(NodeKind.STORAGE, name, Map.of());
+            return new NodeSpec(NodeKind.STORAGE, name, Map.of(), List.of());
+        }
+
+        /** A storage node serving the proxy's virtual storage. */
+        public static NodeSpec replica(String name) {
+            return storage(name).with("storage.name", "\"" + VIRTUAL_STORAGE + "\"");
         }
 
         public static NodeSpec coordinator(String name) {
-            return new NodeSpec(NodeKind.COORDINATOR, name, Map.of());
+            return new NodeSpec(NodeKind.COORDINATOR, name, Map.of(), List.of());
+        }
+
+        /** A proxy in front of the named storage nodes, which must be started before it. */
+        public static NodeSpec proxy(String name, String... storages) {
+            return new NodeSpec(NodeKind.PROXY, name, Map.of(), List.of(storages));
         }
 
         public NodeSpec with(String key, String value) {
             Map<String, String> more = new LinkedHashMap<>(extra);
             more.put(key, value);
-            return new NodeSpec(kind, name, more);
+            return new NodeSpec(kind, name, more, storages);
         }
     }
 
@@ -127,8 +143,26 @@ public final class MiniCluster implements AutoCloseable {
         if (spec.kind() == NodeKind.STORAGE) {
             config.path("storage.root", dir.resolve(spec.name() + "-repos"));
         }
+        if (spec.kind() == NodeKind.PROXY) {
+            config.set("proxy.virtual-storage", NodeConfig.quote(VIRTUAL_STORAGE));
+            config.set("proxy.storages", storagesOf(spec));
+            config.set("proxy.health.interval", "200ms");
+            config.set("proxy.health.failures", "2");
+        }
         spec.extra().forEach(config::set);
         return config.write(dir.resolve(spec.name() + ".conf"));
+    }
+
+    /** The proxy.storages list for the storage nodes a proxy spec names, from their ready files. */
+    private String storagesOf(NodeSpec spec) {
+        List<String> entries = new ArrayList<>();
+        for (String storage : spec.storages()) {
+            ClusterNode node = node(storage);
+            String health = node.ready().listeners().get("health");
+            entries.add("{name = " + NodeConfig.quote(storage) + ", tls-address = " + NodeConfig.quote(node.tlsAddress())
+                    + ", health-address = " + NodeConfig.quote(health) + "}");
+        }
+        return "[" + String.join(", ", entries) + "]";
     }
 
     @Override

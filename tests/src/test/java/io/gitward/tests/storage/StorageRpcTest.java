@@ -368,6 +368,71 @@ class StorageRpcTest {
         assertEquals(2, node.maintenance().checksum(ChecksumRequest.newBuilder().setRepository(b).build()).getReferenceCount());
     }
 
+    @Test
+    void createRepositoryFromBundleImportsEveryReference() throws Exception {
+        Repository source = node.create("bundle/source.git");
+        Path sourceDir = node.gitDir("bundle/source.git");
+        String first = node.operations().commitFiles(commit(source, "main", "one", create("a.txt", "a\n")).build())
+                .getCommitId();
+        node.operations().commitFiles(commit(source, "topic", "two", create("b.txt", "b\n")).setStartBranch("main").build());
+        node.refs().updateReferences(UpdateReferencesRequest.newBuilder().setRepository(source)
+                .addUpdates(refUpdate("refs/tags/v1", "", first)).build());
+        Path bundle = dir.resolve("source.bundle");
+        git(sourceDir, "bundle", "create", bundle.toString(), "--all");
+
+        Repository imported = Requests.repository(StorageNodeFixture.STORAGE, "bundle/imported.git");
+        assertEquals(3, importBundle(imported, Files.readAllBytes(bundle)).getReferenceCount());
+        Path importedDir = node.gitDir("bundle/imported.git");
+        assertEquals(refs(sourceDir), refs(importedDir));
+        assertEquals("refs/heads/main", git(importedDir, "symbolic-ref", "HEAD").trim());
+        fsck(importedDir);
+
+        expect(Status.Code.ALREADY_EXISTS, "already exists", () -> importBundle(imported, Files.readAllBytes(bundle)));
+        Repository garbage = Requests.repository(StorageNodeFixture.STORAGE, "bundle/garbage.git");
+        expect(Status.Code.INVALID_ARGUMENT, "bundle", () -> importBundle(garbage,
+                "# v2 git bundle\nnot really\n".getBytes(StandardCharsets.UTF_8)));
+        assertFalse(Files.exists(node.gitDir("bundle/garbage.git")), "a refused import leaves no repository");
+    }
+
+    private static io.gitward.proto.CreateRepositoryFromBundleResponse importBundle(Repository repository, byte[] bundle)
+            throws Exception {
+        java.util.concurrent.CompletableFuture<io.gitward.proto.CreateRepositoryFromBundleResponse> result =
+                new java.util.concurrent.CompletableFuture<>();
+        io.grpc.stub.StreamObserver<io.gitward.proto.CreateRepositoryFromBundleRequest> requests =
+                io.gitward.proto.RepositoryServiceGrpc.newStub(node.proxy()).withDeadlineAfter(60,
+                        java.util.concurrent.TimeUnit.SECONDS).createRepositoryFromBundle(new io.grpc.stub.StreamObserver<>() {
+                            @Override
+                            public void onNext(io.gitward.proto.CreateRepositoryFromBundleResponse response) {
+                                result.complete(response);
+                            }
+
+                            @Override
+                            public void onError(Throwable error) {
+                                result.completeExceptionally(error);
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                            }
+                        });
+        // Small chunks: the bundle arrives in many messages, the first naming the repository.
+        for (int offset = 0; offset < bundle.length; offset += 1000) {
+            io.gitward.proto.CreateRepositoryFromBundleRequest.Builder chunk = io.gitward.proto
+                    .CreateRepositoryFromBundleRequest.newBuilder().setData(ByteString.copyFrom(bundle, offset,
+                            Math.min(1000, bundle.length - offset)));
+            if (offset == 0) {
+                chunk.setRepository(repository);
+            }
+            requests.onNext(chunk.build());
+        }
+        requests.onCompleted();
+        try {
+            return result.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw (Exception) e.getCause();
+        }
+    }
+
     private static FileAction executable(String path, String content) {
         return create(path, content).toBuilder().setExecutable(true).build();
     }

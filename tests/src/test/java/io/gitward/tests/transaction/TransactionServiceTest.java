@@ -57,6 +57,13 @@ class TransactionServiceTest {
         return mode.equals("standalone") ? CoordinatorNode::new : ProxyNode::new;
     }
 
+    /** The coordinator alone, or a proxy (with one configured storage node it never needs) embedding it. */
+    private static io.gitward.tests.security.InProcessNode start(TestCluster cluster, String mode) throws Exception {
+        java.util.Map<String, String> extra = mode.equals("standalone") ? java.util.Map.of() : java.util.Map.of(
+                "proxy.storages", "[{name = storage-9, tls-address = \"127.0.0.1:9\", health-address = \"127.0.0.1:9\"}]");
+        return cluster.start(kind(mode), kind(mode).wireName() + "-1", application(mode), extra);
+    }
+
     private static NodeKind kind(String mode) {
         return mode.equals("standalone") ? NodeKind.COORDINATOR : NodeKind.PROXY;
     }
@@ -64,7 +71,7 @@ class TransactionServiceTest {
     @ParameterizedTest(name = "{0}: three storage nodes vote as themselves, all commit, the owner sees every step")
     @ValueSource(strings = {"standalone", "embedded"})
     void threeVotersCommit(String mode) throws Exception {
-        try (TestCluster cluster = cluster("6"); var node = cluster.start(kind(mode), application(mode))) {
+        try (TestCluster cluster = cluster("6"); var node = start(cluster, mode)) {
             ManagedChannel proxy = cluster.channel(node, Role.PROXY, "proxy-1");
             String id = register(proxy, VotingStrategy.MAJORITY);
             Iterator<TransactionEvent> events = TransactionServiceGrpc.newBlockingStub(proxy)
@@ -93,7 +100,7 @@ class TransactionServiceTest {
     @ParameterizedTest(name = "{0}: nobody votes as another node, and only storage nodes vote")
     @ValueSource(strings = {"standalone", "embedded"})
     void votesAreBoundToTheVotersIdentity(String mode) throws Exception {
-        try (TestCluster cluster = cluster("6"); var node = cluster.start(kind(mode), application(mode))) {
+        try (TestCluster cluster = cluster("6"); var node = start(cluster, mode)) {
             String id = register(cluster.channel(node, Role.PROXY, "proxy-1"), VotingStrategy.UNANIMOUS);
             StatusRuntimeException impersonation = assertThrows(StatusRuntimeException.class, () -> vote(
                     cluster.channel(node, Role.STORAGE, "storage-1"), id, "storage-2", VotePhase.PREPARED, "update"));
@@ -115,7 +122,7 @@ class TransactionServiceTest {
     @ParameterizedTest(name = "{0}: another proxy cannot watch, stop, cancel or read the transaction; an admin can inspect")
     @ValueSource(strings = {"standalone", "embedded"})
     void onlyTheRegisteringProxyControlsATransaction(String mode) throws Exception {
-        try (TestCluster cluster = cluster("6"); var node = cluster.start(kind(mode), application(mode))) {
+        try (TestCluster cluster = cluster("6"); var node = start(cluster, mode)) {
             String id = register(cluster.channel(node, Role.PROXY, "proxy-1"), VotingStrategy.MAJORITY);
             TransactionServiceGrpc.TransactionServiceBlockingStub other = TransactionServiceGrpc.newBlockingStub(
                     cluster.channel(node, Role.PROXY, "proxy-2")).withDeadlineAfter(10, TimeUnit.SECONDS);

@@ -1,0 +1,54 @@
+package io.gitward.proxy.forward;
+
+import io.gitward.proto.Repository;
+import io.gitward.proxy.route.Router;
+import io.gitward.proxy.store.RepositoryState;
+import io.gitward.proxy.store.StoreException;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import javax.net.ssl.SSLException;
+
+/**
+ * A read: one healthy, up-to-date replica serves it — the primary when the caller asks for it
+ * ({@code gitward-route: primary}) or while this proxy writes to the repository.
+ */
+final class AccessorRoute implements ProxiedCall.Route {
+    static final Metadata.Key<String> ROUTE = Metadata.Key.of("gitward-route", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final RouteContext context;
+
+    AccessorRoute(RouteContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public void start(ProxiedCall call, Repository repository) throws ProxiedCall.RouteException {
+        Routes.checkTarget(repository, context);
+        RepositoryState state;
+        try {
+            state = context.store().repository(repository.getRelativePath()).orElseThrow(() -> Routes.unknown(repository));
+        } catch (StoreException e) {
+            throw Routes.refusal(e);
+        }
+        boolean primaryOnly = "primary".equals(call.inboundHeader(ROUTE))
+                || context.inFlight().active(repository.getRelativePath());
+        try {
+            String storage = Router.readReplica(state, context.health()::healthy, primaryOnly);
+            call.open(storage, context.nodes().channel(storage), true, new Metadata());
+        } catch (Router.NoReplicaException e) {
+            throw Routes.refusal(e);
+        } catch (SSLException e) {
+            throw new ProxiedCall.RouteException(Status.UNAVAILABLE.withDescription("cannot set up TLS to storage: "
+                    + e.getMessage()));
+        }
+    }
+
+    @Override
+    public void finish(ProxiedCall call) {
+        for (Upstream upstream : call.upstreams()) {
+            if (upstream.closed()) {
+                call.close(upstream.status(), upstream.trailers());
+            }
+        }
+    }
+}

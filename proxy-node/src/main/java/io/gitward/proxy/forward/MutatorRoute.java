@@ -1,0 +1,223 @@
+package io.gitward.proxy.forward;
+
+import io.gitward.proto.Repository;
+import io.gitward.proto.TransactionContext;
+import io.gitward.proxy.route.RepositoryLifecycle;
+import io.gitward.proxy.route.Router;
+import io.gitward.proxy.route.WriteOutcome;
+import io.gitward.proxy.store.RepositoryState;
+import io.gitward.proxy.store.RepositoryWrite;
+import io.gitward.proxy.store.StoreException;
+import io.gitward.proxy.tx.Coordinator;
+import io.gitward.transaction.Registration;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.protobuf.ProtoUtils;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A write: under the repository's write lock (shared by every proxy of the virtual storage) and a durable
+ * write intent, a transaction is registered and the call goes to the primary and every other healthy,
+ * up-to-date replica with a {@code gitward-transaction-bin} header (no secret). The primary's answer goes to
+ * the client — but only after the new generations are recorded: replicas that applied the update move up,
+ * the others are queued for repair. A crash before that record leaves the intent for reconciliation.
+ */
+final class MutatorRoute implements ProxiedCall.Route {
+    private static final Logger LOG = LoggerFactory.getLogger(MutatorRoute.class);
+    static final Metadata.Key<TransactionContext> TRANSACTION = Metadata.Key.of("gitward-transaction-bin",
+            ProtoUtils.metadataMarshaller(TransactionContext.getDefaultInstance()));
+
+    private final RouteContext context;
+    private final RepositoryLifecycle lifecycle;
+    private RepositoryWrite write;
+    private Router.WritePlan plan;
+    private Set<String> rebuild = Set.of();
+    private String transactionId;
+    private String path;
+    private boolean completing;
+    private ScheduledFuture<?> grace;
+
+    MutatorRoute(RouteContext context, String fullMethodName) {
+        this.context = context;
+        this.lifecycle = RepositoryLifecycle.of(fullMethodName);
+    }
+
+    @Override
+    public void start(ProxiedCall call, Repository repository) throws ProxiedCall.RouteException {
+        Routes.checkTarget(repository, context);
+        path = repository.getRelativePath();
+        try {
+            if (lifecycle == RepositoryLifecycle.CREATES) {
+                planCreation(repository);
+            } else {
+                if (context.store().repository(path).isEmpty()) {
+                    throw Routes.unknown(repository);
+                }
+                write = context.store().beginWrite(path, context.owner(), context.lockTimeout());
+                plan = lifecycle == RepositoryLifecycle.REMOVES ? removalPlan(write.state())
+                        : Router.writePlan(write.state(), context.health()::healthy);
+            }
+        } catch (StoreException e) {
+            abandon();
+            throw Routes.refusal(e);
+        } catch (Router.NoReplicaException e) {
+            abandon();
+            throw Routes.refusal(e);
+        }
+        context.inFlight().begin(path);
+        try {
+            Map<String, Integer> voters = new LinkedHashMap<>();
+            plan.participants().forEach(participant -> voters.put(participant, 1));
+            transactionId = context.coordinator().register(new Registration(voters, plan.primary(), context.strategy(),
+                    context.transactionTimeout(), path));
+            for (String participant : plan.participants()) {
+                Metadata headers = new Metadata();
+                headers.put(TRANSACTION, context.coordinator().context(transactionId, participant));
+                call.open(participant, context.nodes().channel(participant), participant.equals(plan.primary()), headers);
+            }
+        } catch (Coordinator.CoordinatorException | SSLException e) {
+            for (Upstream upstream : call.upstreams()) {
+                upstream.call().cancel("the write could not start on every replica", null);
+            }
+            context.inFlight().end(path);
+            if (call.upstreams().isEmpty()) {
+                abandon();
+            } else {
+                write.close(); // replicas may have seen the call: leave the intent for reconciliation
+            }
+            throw new ProxiedCall.RouteException(Status.UNAVAILABLE.withDescription(e.getMessage()));
+        }
+    }
+
+    private void planCreation(Repository repository) throws StoreException, Router.NoReplicaException,
+            ProxiedCall.RouteException {
+        List<String> healthy = context.nodes().names().stream().filter(context.health()::healthy).toList();
+        if (healthy.isEmpty()) {
+            throw new Router.NoReplicaException(path + ": no storage node is healthy");
+        }
+        String primary = rendezvous(path, healthy);
+        if (!context.store().createRepository(path, primary, context.nodes().names())) {
+            throw new ProxiedCall.RouteException(Status.ALREADY_EXISTS.withDescription("repository " + path
+                    + " already exists in virtual storage " + repository.getStorageName()));
+        }
+        write = context.store().beginWrite(path, context.owner(), context.lockTimeout());
+        List<String> participants = new ArrayList<>();
+        participants.add(primary);
+        healthy.stream().filter(name -> !name.equals(primary)).forEach(participants::add);
+        Set<String> leftOut = new TreeSet<>(context.nodes().names());
+        leftOut.removeAll(participants);
+        rebuild = leftOut;
+        plan = new Router.WritePlan(primary, List.copyOf(participants), leftOut, false);
+    }
+
+    private Router.WritePlan removalPlan(RepositoryState state) throws Router.NoReplicaException {
+        List<String> healthy = state.generations().keySet().stream().filter(context.health()::healthy).toList();
+        if (healthy.isEmpty()) {
+            throw new Router.NoReplicaException(path + ": no replica is healthy");
+        }
+        String primary = healthy.contains(state.primary()) ? state.primary() : healthy.get(0);
+        List<String> participants = new ArrayList<>();
+        participants.add(primary);
+        healthy.stream().filter(name -> !name.equals(primary)).forEach(participants::add);
+        Set<String> leftOut = new TreeSet<>(state.generations().keySet());
+        leftOut.removeAll(participants);
+        return new Router.WritePlan(primary, List.copyOf(participants), leftOut, false);
+    }
+
+    /** Spreads primaries over the nodes, stably per repository. */
+    private static String rendezvous(String path, List<String> nodes) {
+        return nodes.stream().max(Comparator.comparingInt(node -> (path + "/" + node).hashCode())).orElseThrow();
+    }
+
+    @Override
+    public void finish(ProxiedCall call) {
+        List<Upstream> upstreams = call.upstreams();
+        Upstream primary = upstreams.stream().filter(Upstream::answersClient).findFirst().orElse(null);
+        synchronized (this) {
+            if (completing || primary == null || !primary.closed()) {
+                return;
+            }
+            if (upstreams.stream().allMatch(Upstream::closed)) {
+                completing = true;
+                if (grace != null) {
+                    grace.cancel(false);
+                }
+            } else {
+                if (!primary.status().isOk() && grace == null) {
+                    // The primary failed: whoever still waits for a decision is told STOP instead of waiting it out.
+                    context.routing().execute(() -> context.coordinator().stop(transactionId));
+                }
+                if (grace == null) {
+                    // The primary answered; a secondary that hangs must not hold the client: it is cut off later.
+                    grace = context.timer().schedule(() -> upstreams.stream().filter(u -> !u.closed()).forEach(u -> u.call()
+                            .cancel("the primary answered " + context.secondaryGrace().toMillis() + " ms ago", null)),
+                            context.secondaryGrace().toMillis(), TimeUnit.MILLISECONDS);
+                }
+                return;
+            }
+        }
+        context.routing().execute(() -> complete(call, primary));
+    }
+
+    private void complete(ProxiedCall call, Upstream primary) {
+        Status answer = primary.status();
+        Metadata trailers = primary.trailers();
+        try {
+            Set<String> committed = context.coordinator().committed(transactionId);
+            context.coordinator().stop(transactionId);
+            Map<String, Boolean> succeeded = new HashMap<>();
+            call.upstreams().forEach(upstream -> succeeded.put(upstream.storage(), upstream.status().isOk()));
+            if (lifecycle == RepositoryLifecycle.REMOVES) {
+                write.abandon();
+                if (answer.isOk()) {
+                    context.store().deleteRepository(path);
+                }
+            } else {
+                record(WriteOutcome.compute(write.state(), plan, committed, succeeded, rebuild));
+            }
+        } catch (Coordinator.CoordinatorException | StoreException e) {
+            LOG.warn("write to {} ({}): the outcome could not be recorded, leaving it to reconciliation: {}", path,
+                    transactionId, e.getMessage());
+            write.close();
+            answer = Status.UNAVAILABLE.withDescription("the write to " + path + " may or may not have been applied: its"
+                    + " outcome could not be recorded (" + e.getMessage() + "); the cluster reconciles it");
+            trailers = new Metadata();
+        } finally {
+            context.inFlight().end(path);
+        }
+        call.close(answer, trailers);
+    }
+
+    private void record(WriteOutcome.Changes changes) throws StoreException {
+        changes.generations().forEach(write::setGeneration);
+        if (!changes.primary().equals(write.state().primary())) {
+            write.setPrimary(changes.primary());
+        }
+        write.commit();
+        for (String behind : changes.behind()) {
+            context.store().enqueueReplication(path, behind, changes.primary());
+        }
+    }
+
+    private void abandon() {
+        if (write != null) {
+            try {
+                write.abandon();
+            } catch (StoreException e) {
+                LOG.warn("cannot close the write intent of {}: {}", path, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.gitward.proxy.route;
+
+import static java.util.Objects.requireNonNull;
+
+import io.gitward.proxy.StorageNodeAddress;
+import io.gitward.security.identity.NodeIdentity;
+import io.gitward.security.runtime.PeerEndpoint;
+import io.gitward.security.runtime.SecurityRuntime;
+import io.grpc.ManagedChannel;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
+
+/**
+ * The storage nodes behind this proxy and one channel to each, dialed with the proxy's own identity; every
+ * connection requires the node to prove {@code spiffe://<trust domain>/storage/<name>} first.
+ */
+public final class StorageNodes implements AutoCloseable {
+    private final Map<String, StorageNodeAddress> nodes = new LinkedHashMap<>();
+    private final Map<String, PeerEndpoint> endpoints = new LinkedHashMap<>();
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final SecurityRuntime security;
+
+    public StorageNodes(List<StorageNodeAddress> addresses, String trustDomain, SecurityRuntime security) {
+        this.security = requireNonNull(security, "security");
+        for (StorageNodeAddress address : addresses) {
+            nodes.put(address.name(), address);
+            endpoints.put(address.name(), new PeerEndpoint(NodeIdentity.of(trustDomain, "storage", address.name()),
+                    address.tls(), address.plaintext()));
+        }
+    }
+
+    /** Node names in configuration order. */
+    public Set<String> names() {
+        return nodes.keySet();
+    }
+
+    public StorageNodeAddress address(String name) {
+        StorageNodeAddress address = nodes.get(name);
+        if (address == null) {
+            throw new IllegalArgumentException("no storage node " + name + " in proxy.storages");
+        }
+        return address;
+    }
+
+    public PeerEndpoint endpoint(String name) {
+        address(name);
+        return endpoints.get(name);
+    }
+
+    /** The shared channel to {@code name}, dialed on first use. */
+    public ManagedChannel channel(String name) throws SSLException {
+        ManagedChannel existing = channels.get(name);
+        if (existing != null && !existing.isShutdown()) {
+            return existing;
+        }
+        synchronized (channels) {
+            existing = channels.get(name);
+            if (existing != null && !existing.isShutdown()) {
+                return existing;
+            }
+            ManagedChannel created = security.outbound().dial(endpoint(name));
+            channels.put(name, created);
+            return created;
+        }
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.clear();
+    }
+}

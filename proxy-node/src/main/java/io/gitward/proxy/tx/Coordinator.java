@@ -1,0 +1,29 @@
+package io.gitward.proxy.tx;
+
+import io.gitward.proto.TransactionContext;
+import io.gitward.transaction.Registration;
+import java.util.Set;
+
+/** The transaction service as the proxy's write path uses it, embedded in this process or standalone. */
+public interface Coordinator {
+    /** Registers a transaction; returns its id. */
+    String register(Registration registration) throws CoordinatorException;
+
+    /** The voters that voted COMMITTED (applied the update) so far. */
+    Set<String> committed(String transactionId) throws CoordinatorException;
+
+    /** Ends the transaction: voters that have not voted yet are told STOP. Best effort. */
+    void stop(String transactionId);
+
+    /** The {@code gitward-transaction-bin} value for {@code voter}: where to vote and whom to trust. No secret. */
+    TransactionContext context(String transactionId, String voter);
+
+    /** The coordinator could not be used; the write is refused before any replica is touched. */
+    final class CoordinatorException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public CoordinatorException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

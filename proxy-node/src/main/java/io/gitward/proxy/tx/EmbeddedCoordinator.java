@@ -1,0 +1,77 @@
+package io.gitward.proxy.tx;
+
+import static java.util.Objects.requireNonNull;
+
+import io.gitward.proto.TransactionContext;
+import io.gitward.security.identity.NodeIdentity;
+import io.gitward.security.runtime.SecurityRuntime;
+import io.gitward.transaction.Registration;
+import io.gitward.transaction.Transaction;
+import io.gitward.transaction.TransactionException;
+import io.gitward.transaction.TransactionManager;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The transaction service inside this proxy: registration in-process, votes arriving on the proxy's own
+ * listeners. Storage nodes verify the proxy's identity as the coordinator's before they vote.
+ */
+public final class EmbeddedCoordinator implements Coordinator {
+    private final TransactionManager manager;
+    private final NodeIdentity self;
+    private final SecurityRuntime security;
+    private volatile String tlsAddress = "";
+    private volatile String plaintextAddress = "";
+
+    public EmbeddedCoordinator(TransactionManager manager, NodeIdentity self, SecurityRuntime security) {
+        this.manager = requireNonNull(manager, "manager");
+        this.self = requireNonNull(self, "self");
+        this.security = requireNonNull(security, "security");
+    }
+
+    /** Where voters reach this proxy, once its listeners are bound. */
+    public void advertise(String tls, String plaintext) {
+        this.tlsAddress = tls == null ? "" : tls;
+        this.plaintextAddress = plaintext == null ? "" : plaintext;
+    }
+
+    @Override
+    public String register(Registration registration) throws CoordinatorException {
+        try {
+            return manager.register(registration, self.toString()).id();
+        } catch (TransactionException e) {
+            throw new CoordinatorException("cannot register the transaction: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Set<String> committed(String transactionId) throws CoordinatorException {
+        try {
+            Transaction.Snapshot snapshot = manager.find(transactionId).snapshot();
+            Set<String> committed = new TreeSet<>();
+            snapshot.voters().stream().filter(Transaction.Snapshot.VoterSnapshot::committed)
+                    .forEach(voter -> committed.add(voter.name()));
+            return committed;
+        } catch (TransactionException e) {
+            throw new CoordinatorException("cannot read transaction " + transactionId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void stop(String transactionId) {
+        try {
+            manager.stop(transactionId);
+        } catch (TransactionException e) {
+            // already ended: nothing to stop
+        }
+    }
+
+    @Override
+    public TransactionContext context(String transactionId, String voter) {
+        TransactionContext.Builder context = TransactionContext.newBuilder().setTransactionId(transactionId).setVoter(voter)
+                .setCoordinatorTlsAddress(tlsAddress).setCoordinatorPlaintextAddress(plaintextAddress)
+                .setCoordinatorIdentity(self.toString());
+        LegacyToken.addIfEnabled(context, security);
+        return context.build();
+    }
+}
