@@ -1,6 +1,7 @@
 package io.gitward.cli;
 
 import io.gitward.bench.PkiBenchmarkRunner;
+import io.gitward.bench.ProxyBenchmarkRunner;
 import io.gitward.bench.StorageBenchmarkRunner;
 import io.gitward.bench.TlsBenchmarkRunner;
 import io.gitward.bench.TransactionBenchmarkRunner;
@@ -11,10 +12,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code gitward bench AREA}: benchmarks that run from the distribution, results as a Markdown report. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark: pki, tls, tx or storage.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark: pki, tls, tx, storage or proxy.")
 final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "AREA",
-            description = "pki (certificate issuance), tls (handshakes, calls), tx (votes) or storage (repository RPCs)")
+            description = "pki (certificate issuance), tls (handshakes, calls), tx (votes), storage (repository RPCs)"
+                    + " or proxy (proxied vs direct)")
     String area;
 
     @Option(names = "--quick", description = "Short runs (a smoke test of the benchmark, not figures to publish).")
@@ -30,8 +32,9 @@ final class BenchCommand implements Callable<Integer> {
             case "tls" -> new TlsBenchmarkRunner(quick, out).run();
             case "tx" -> new TransactionBenchmarkRunner(quick, out).run();
             case "storage" -> new StorageBenchmarkRunner(quick, out).run();
+            case "proxy" -> new ProxyBenchmarkRunner(quick, out).run();
             default -> {
-                System.err.println("gitward bench: unknown area '" + area + "' (expected: pki, tls, tx or storage)");
+                System.err.println("gitward bench: unknown area '" + area + "' (expected: pki, tls, tx, storage or proxy)");
                 yield 2;
             }
         };

@@ -43,6 +43,21 @@ public final class GitwardProcess implements AutoCloseable {
         return new GitwardProcess(builder.start(), log, command);
     }
 
+    /**
+     * A test-only server: {@code mainClass} from the tests' own classpath in a separate, lean JVM (a real process
+     * on real sockets, for stand-ins that the distribution does not ship).
+     */
+    public static GitwardProcess startJava(Path log, String mainClass, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(LEAN_JVM.split(" ")));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+        return new GitwardProcess(builder.start(), log, command);
+    }
+
     /** Runs a command to completion and returns its exit code and output. */
     public static Result run(Path log, Map<String, String> environment, Duration timeout, String... args)
             throws IOException, InterruptedException {

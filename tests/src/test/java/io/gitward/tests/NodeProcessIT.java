@@ -46,7 +46,9 @@ class NodeProcessIT {
     @ValueSource(strings = {"storage", "proxy", "coordinator"})
     void nodeStartsServesAndStops(String kind) throws Exception {
         Path config = write(kind + ".conf", "node.name = " + kind + "-1\nnode.data-dir = data\n" + TOKEN_LINE
-                + (kind.equals("storage") ? "storage.root = repos\n" : ""));
+                + (kind.equals("storage") ? "storage.root = repos\n" : "")
+                + (kind.equals("proxy") ? "proxy.storages = [{name = storage-1, tls-address = \"127.0.0.1:9\","
+                        + " health-address = \"127.0.0.1:9\"}]\n" : ""));
         Path readyFile = dir.resolve("data/ready.json");
         try (GitwardProcess node = GitwardProcess.start(dir.resolve(kind + ".log"), Map.of(), "node", kind, "--config",
                 config.toString())) {

@@ -46,6 +46,7 @@ final class MutatorRoute implements ProxiedCall.Route {
     private Set<String> rebuild = Set.of();
     private String transactionId;
     private String path;
+    private boolean opened;
     private boolean completing;
     private ScheduledFuture<?> grace;
 
@@ -99,6 +100,11 @@ final class MutatorRoute implements ProxiedCall.Route {
             }
             throw new ProxiedCall.RouteException(Status.UNAVAILABLE.withDescription(e.getMessage()));
         }
+        synchronized (this) {
+            opened = true;
+        }
+        // An upstream may have ended while the others were still being opened: look again now that all exist.
+        finish(call);
     }
 
     private void planCreation(Repository repository) throws StoreException, Router.NoReplicaException,
@@ -146,7 +152,7 @@ final class MutatorRoute implements ProxiedCall.Route {
         List<Upstream> upstreams = call.upstreams();
         Upstream primary = upstreams.stream().filter(Upstream::answersClient).findFirst().orElse(null);
         synchronized (this) {
-            if (completing || primary == null || !primary.closed()) {
+            if (!opened || completing || primary == null || !primary.closed()) {
                 return;
             }
             if (upstreams.stream().allMatch(Upstream::closed)) {
@@ -175,6 +181,25 @@ final class MutatorRoute implements ProxiedCall.Route {
         Status answer = primary.status();
         Metadata trailers = primary.trailers();
         try {
+            answer = record(call, answer);
+            if (!answer.equals(primary.status())) {
+                trailers = new Metadata();
+            }
+        } catch (RuntimeException e) {
+            LOG.error("write to {} ({}): recording the outcome failed; leaving it to reconciliation", path, transactionId, e);
+            write.close();
+            answer = Status.INTERNAL.withDescription("the write to " + path + " may or may not have been applied: the"
+                    + " proxy failed recording it (see its log); the cluster reconciles it");
+            trailers = new Metadata();
+        } finally {
+            context.inFlight().end(path);
+        }
+        call.close(answer, trailers);
+    }
+
+    /** Records the write's outcome; returns the status the client gets. */
+    private Status record(ProxiedCall call, Status answer) {
+        try {
             Set<String> committed = context.coordinator().committed(transactionId);
             context.coordinator().stop(transactionId);
             Map<String, Boolean> succeeded = new HashMap<>();
@@ -185,22 +210,19 @@ final class MutatorRoute implements ProxiedCall.Route {
                     context.store().deleteRepository(path);
                 }
             } else {
-                record(WriteOutcome.compute(write.state(), plan, committed, succeeded, rebuild));
+                apply(WriteOutcome.compute(write.state(), plan, committed, succeeded, rebuild));
             }
         } catch (Coordinator.CoordinatorException | StoreException e) {
             LOG.warn("write to {} ({}): the outcome could not be recorded, leaving it to reconciliation: {}", path,
                     transactionId, e.getMessage());
             write.close();
-            answer = Status.UNAVAILABLE.withDescription("the write to " + path + " may or may not have been applied: its"
+            return Status.UNAVAILABLE.withDescription("the write to " + path + " may or may not have been applied: its"
                     + " outcome could not be recorded (" + e.getMessage() + "); the cluster reconciles it");
-            trailers = new Metadata();
-        } finally {
-            context.inFlight().end(path);
         }
-        call.close(answer, trailers);
+        return answer;
     }
 
-    private void record(WriteOutcome.Changes changes) throws StoreException {
+    private void apply(WriteOutcome.Changes changes) throws StoreException {
         changes.generations().forEach(write::setGeneration);
         if (!changes.primary().equals(write.state().primary())) {
             write.setPrimary(changes.primary());

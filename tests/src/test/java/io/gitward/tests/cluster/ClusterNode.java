@@ -15,15 +15,17 @@ import java.util.concurrent.TimeUnit;
 public final class ClusterNode {
     private final NodeKind kind;
     private final String name;
+    private final String testMain;
     private final Path config;
     private final Path dataDir;
     private final Path log;
     private GitwardProcess process;
     private ReadyFile ready;
 
-    ClusterNode(NodeKind kind, String name, Path config, Path dataDir, Path log) {
+    ClusterNode(NodeKind kind, String name, String testMain, Path config, Path dataDir, Path log) {
         this.kind = kind;
         this.name = name;
+        this.testMain = testMain;
         this.config = config;
         this.dataDir = dataDir;
         this.log = log;
@@ -31,7 +33,9 @@ public final class ClusterNode {
 
     void launch() throws IOException {
         Files.deleteIfExists(dataDir.resolve("ready.json"));
-        process = GitwardProcess.start(log, Map.of(), "node", kind.wireName(), "--config", config.toString());
+        process = testMain == null
+                ? GitwardProcess.start(log, Map.of(), "node", kind.wireName(), "--config", config.toString())
+                : GitwardProcess.startJava(log, testMain, "--config", config.toString());
     }
 
     void awaitReady(Duration timeout) {
@@ -67,6 +71,10 @@ public final class ClusterNode {
     /** A storage node's repository directory. */
     public Path storageRoot() {
         return config.resolveSibling(name + "-repos");
+    }
+
+    public Path dataDir() {
+        return dataDir;
     }
 
     public Path config() {

@@ -62,9 +62,10 @@ public final class MiniCluster implements AutoCloseable {
      * What to start: a node of {@code kind} named {@code name} with extra config lines (key to HOCON value); a
      * proxy lists the (already started) storage nodes behind it.
      */
-    public record NodeSpec(NodeKind kind, String name, Map<String, String> extra, List<String> storages) {
+    public record NodeSpec(NodeKind kind, String name, Map<String, String> extra, List<String> storages,
+            String testMain) {
         public static NodeSpec storage(String name) {
-            return new NodeSpec(NodeKind.STORAGE, name, Map.of(), List.of());
+            return new NodeSpec(NodeKind.STORAGE, name, Map.of(), List.of(), null);
         }
 
         /** A storage node serving the proxy's virtual storage. */
@@ -73,18 +74,26 @@ public final class MiniCluster implements AutoCloseable {
         }
 
         public static NodeSpec coordinator(String name) {
-            return new NodeSpec(NodeKind.COORDINATOR, name, Map.of(), List.of());
+            return new NodeSpec(NodeKind.COORDINATOR, name, Map.of(), List.of(), null);
         }
 
         /** A proxy in front of the named storage nodes, which must be started before it. */
         public static NodeSpec proxy(String name, String... storages) {
-            return new NodeSpec(NodeKind.PROXY, name, Map.of(), List.of(storages));
+            return new NodeSpec(NodeKind.PROXY, name, Map.of(), List.of(storages), null);
+        }
+
+        /**
+         * A node of {@code kind} whose process is {@code mainClass} from the tests' classpath (taking
+         * {@code --config FILE}) instead of {@code ./gitward node}: a stand-in that is still a real process.
+         */
+        public static NodeSpec testProcess(NodeKind kind, String name, Class<?> mainClass) {
+            return new NodeSpec(kind, name, Map.of(), List.of(), mainClass.getName());
         }
 
         public NodeSpec with(String key, String value) {
             Map<String, String> more = new LinkedHashMap<>(extra);
             more.put(key, value);
-            return new NodeSpec(kind, name, more, storages);
+            return new NodeSpec(kind, name, more, storages, testMain);
         }
     }
 
@@ -92,8 +101,8 @@ public final class MiniCluster implements AutoCloseable {
     public List<ClusterNode> start(NodeSpec... specs) throws Exception {
         List<ClusterNode> started = new ArrayList<>();
         for (NodeSpec spec : specs) {
-            ClusterNode node = new ClusterNode(spec.kind(), spec.name(), writeConfig(spec), dir.resolve(spec.name() + "-data"),
-                    dir.resolve(spec.name() + ".log"));
+            ClusterNode node = new ClusterNode(spec.kind(), spec.name(), spec.testMain(), writeConfig(spec),
+                    dir.resolve(spec.name() + "-data"), dir.resolve(spec.name() + ".log"));
             nodes.put(spec.name(), node);
             node.launch();
             started.add(node);

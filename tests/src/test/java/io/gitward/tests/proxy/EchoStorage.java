@@ -5,8 +5,12 @@ import io.gitward.security.authz.MethodRegistry;
 import io.gitward.security.config.GitwardConfig;
 import io.gitward.security.runtime.SecurityRuntime;
 import io.gitward.security.server.NodeApplication;
+import io.gitward.security.server.NodeKind;
+import io.gitward.security.server.NodeRuntime;
 import io.gitward.security.server.NodeSettings;
 import io.grpc.BindableService;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -18,34 +22,44 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A stand-in storage node (real node runtime, a storage certificate, mTLS) whose Gitward methods answer with the
- * bytes they received: each message straight back (a client stream: all of them, concatenated, at the end). What
- * it saw — headers, messages, cancellations — is recorded, so tests can tell exactly what the proxy forwarded.
- * The {@code x-request-id} header, which the proxy forwards, carries instructions: {@code sleep} (never answer),
- * {@code fail} (ABORTED with a trailer).
+ * A stand-in storage node (real node runtime, a storage certificate, mTLS), run as its own process by
+ * {@link #main}, whose Gitward methods answer with the bytes they received: each message straight back (a client
+ * stream: all of them, concatenated, at the end). What it sees — each call's method, deadline and headers, each
+ * message, each cancellation — goes to a journal file in its data directory ({@link EchoJournal} reads it), so
+ * tests can tell exactly what the proxy forwarded. The {@code x-request-id} header, which the proxy forwards,
+ * carries instructions: {@code sleep} (never answer), {@code fail} (ABORTED with a trailer).
  */
 public final class EchoStorage implements NodeApplication {
     static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
     static final Metadata.Key<String> DETAIL = Metadata.Key.of("x-detail", Metadata.ASCII_STRING_MARSHALLER);
     static final Metadata.Key<String> ECHO = Metadata.Key.of("x-echo", Metadata.ASCII_STRING_MARSHALLER);
 
-    /** One call as the stand-in saw it. */
-    public record Seen(String method, Metadata headers, List<byte[]> messages) {
-    }
+    private final AtomicInteger calls = new AtomicInteger();
+    private EchoJournal.Writer journal;
 
-    final ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
-    final AtomicInteger cancellations = new AtomicInteger();
+    /** {@code --config FILE}: runs until SIGTERM/SIGKILL. */
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2 || !args[0].equals("--config")) {
+            System.err.println("usage: EchoStorage --config FILE");
+            System.exit(2);
+        }
+        NodeRuntime runtime = NodeRuntime.start(NodeKind.STORAGE, Path.of(args[1]), System.getenv(), new EchoStorage());
+        Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "echo-shutdown"));
+        runtime.awaitTermination();
+    }
 
     @Override
     public void configure(GitwardConfig config, NodeSettings settings) {
+        journal = new EchoJournal.Writer(EchoJournal.file(settings.dataDirectory()));
     }
 
     @Override
@@ -71,8 +85,11 @@ public final class EchoStorage implements NodeApplication {
 
     private ServerCallHandler<byte[], byte[]> echo(MethodInfo info) {
         return (call, headers) -> {
-            List<byte[]> messages = new ArrayList<>();
-            seen.add(new Seen(info.fullMethodName(), headers, messages));
+            int id = calls.incrementAndGet();
+            Deadline deadline = Context.current().getDeadline();
+            journal.call(id, info.fullMethodName(), deadline == null ? -1 : deadline.timeRemaining(TimeUnit.MILLISECONDS),
+                    headers);
+            AtomicInteger received = new AtomicInteger();
             String instruction = headers.get(REQUEST_ID);
             Metadata responseHeaders = new Metadata();
             responseHeaders.put(ECHO, "yes");
@@ -83,9 +100,8 @@ public final class EchoStorage implements NodeApplication {
 
                 @Override
                 public void onMessage(byte[] message) {
-                    synchronized (messages) {
-                        messages.add(message);
-                    }
+                    received.incrementAndGet();
+                    journal.message(id, message);
                     if ("sleep".equals(instruction)) {
                         return;
                     }
@@ -106,14 +122,14 @@ public final class EchoStorage implements NodeApplication {
                         call.sendMessage(all.toByteArray());
                     }
                     Metadata trailers = new Metadata();
-                    trailers.put(DETAIL, "echoed " + messages.size() + " message(s)");
+                    trailers.put(DETAIL, "echoed " + received.get() + " message(s)");
                     call.close("fail".equals(instruction) ? Status.ABORTED.withDescription("told to fail") : Status.OK,
                             trailers);
                 }
 
                 @Override
                 public void onCancel() {
-                    cancellations.incrementAndGet();
+                    journal.cancel(id);
                 }
             };
         };

@@ -8,15 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gitward.proto.AuditRow;
 import io.gitward.proto.ChecksumRequest;
 import io.gitward.proto.FetchSnapshotRequest;
+import io.gitward.proto.GetAuditRequest;
 import io.gitward.proto.GetClusterStatusRequest;
 import io.gitward.proto.ListRefsRequest;
 import io.gitward.proto.MaintenanceServiceGrpc;
 import io.gitward.proto.RefServiceGrpc;
 import io.gitward.proto.ReplicationServiceGrpc;
 import io.gitward.proto.RepositoryStateResponse;
+import io.gitward.proto.SecurityAdminGrpc;
 import io.gitward.proto.StorageNodeStatus;
+import io.gitward.security.identity.Role;
 import io.gitward.tests.cluster.ClusterNode;
 import io.gitward.tests.cluster.MiniCluster.NodeSpec;
 import io.gitward.tests.storage.GitCli;
@@ -66,6 +70,13 @@ class ProxyClusterIT extends ProxyClusterBase {
             assertTrue(e.getStatus().getCode() == Status.Code.PERMISSION_DENIED
                     || e.getStatus().getCode() == Status.Code.UNIMPLEMENTED, e.getStatus().toString());
         }
+        // The refusals are in the proxy's audit, under the client's own identity.
+        String client = cluster.spiffeId(Role.CLIENT, "client-1");
+        List<AuditRow> denied = SecurityAdminGrpc.newBlockingStub(clients.admin().getChannel())
+                .withDeadlineAfter(10, TimeUnit.SECONDS).getAudit(GetAuditRequest.getDefaultInstance()).getRowsList()
+                .stream().filter(row -> row.getPrincipal().equals(client) && row.getDecision().equals("deny")).toList();
+        assertTrue(denied.stream().anyMatch(row -> row.getScope().equals("MAINTENANCE")), denied.toString());
+        assertTrue(denied.stream().anyMatch(row -> row.getScope().equals("INTERNAL")), denied.toString());
     }
 
     @Test

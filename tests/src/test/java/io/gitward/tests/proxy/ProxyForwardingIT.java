@@ -19,13 +19,12 @@ import io.gitward.proto.Repository;
 import io.gitward.proto.RepositoryExistsRequest;
 import io.gitward.proto.RepositoryServiceGrpc;
 import io.gitward.proto.TransactionContext;
-import io.gitward.proxy.ProxyNode;
 import io.gitward.security.authz.MethodRegistry;
 import io.gitward.security.identity.Role;
 import io.gitward.security.server.NodeKind;
-import io.gitward.tests.security.InProcessNode;
-import io.gitward.tests.security.NodeConfig;
-import io.gitward.tests.security.TestCluster;
+import io.gitward.tests.cluster.ClusterNode;
+import io.gitward.tests.cluster.MiniCluster;
+import io.gitward.tests.cluster.MiniCluster.NodeSpec;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
@@ -37,13 +36,15 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,41 +54,35 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The proxy's forwarding, against a stand-in storage node that echoes what it receives (phase 6, real mTLS):
+ * The proxy's forwarding, a proxy process in front of a stand-in storage process that echoes what it receives
+ * (phase 6, real mTLS):
  * payloads pass byte for byte in every streaming kind — unknown fields included — with deadlines, cancellation,
  * status, trailers and response headers intact; only allowlisted headers reach storage; methods that are not
  * PUBLIC are never forwarded.
  */
-class ProxyForwardingTest {
+class ProxyForwardingIT {
     private static final String STORAGE = "default";
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     @TempDir
     static Path dir;
 
-    private static TestCluster cluster;
-    private static EchoStorage echo;
-    private static InProcessNode echoNode;
-    private static InProcessNode proxy;
+    private static MiniCluster cluster;
+    private static ClusterNode echo;
+    private static ClusterNode proxy;
     private static ManagedChannel client;
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = TestCluster.create(dir, "cell-1.gitward", "6");
-        echo = new EchoStorage();
-        echoNode = cluster.start(NodeKind.STORAGE, "storage-1", () -> echo, Map.of());
-        String storages = "[{name = storage-1, tls-address = " + NodeConfig.quote("127.0.0.1:" + echoNode.tlsPort())
-                + ", health-address = " + NodeConfig.quote("127.0.0.1:" + echoNode.port("health")) + "}]";
-        proxy = cluster.start(NodeKind.PROXY, "proxy-1", ProxyNode::new, Map.of("proxy.storages", storages,
-                "proxy.health.interval", "200ms"));
+        cluster = MiniCluster.create(dir, "6");
+        echo = cluster.start(NodeSpec.testProcess(NodeKind.STORAGE, "storage-1", EchoStorage.class)).get(0);
+        proxy = cluster.start(NodeSpec.proxy("proxy-1", "storage-1")).get(0);
         client = cluster.channel(proxy, Role.CLIENT, "client-1");
     }
 
     @AfterAll
     static void stop() {
         cluster.close();
-        proxy.close();
-        echoNode.close();
     }
 
     @ParameterizedTest(name = "{0}: an unknown field arrives byte-identical, both ways")
@@ -102,7 +97,7 @@ class ProxyForwardingTest {
         List<byte[]> outgoing = descriptor.getType().clientSendsOneMessage() ? sent.subList(0, 1) : sent;
         List<byte[]> received = call(descriptor, outgoing, new Metadata(), 30_000);
 
-        EchoStorage.Seen seen = lastSeen(method);
+        EchoJournal.Seen seen = lastSeen(method);
         assertEquals(outgoing.size(), seen.messages().size());
         for (int i = 0; i < outgoing.size(); i++) {
             assertArrayEquals(outgoing.get(i), seen.messages().get(i), "request message " + i + " of " + method);
@@ -144,8 +139,8 @@ class ProxyForwardingTest {
                 Metadata.BINARY_BYTE_MARSHALLER)));
         assertFalse(transaction.getTransactionId().equals("forged"), "the client's header was replaced by the proxy's own");
         assertEquals("storage-1", transaction.getVoter());
-        assertEquals("spiffe://cell-1.gitward/proxy/proxy-1", transaction.getCoordinatorIdentity());
-        assertEquals("127.0.0.1:" + proxy.tlsPort(), transaction.getCoordinatorTlsAddress());
+        assertEquals(cluster.spiffeId(Role.PROXY, "proxy-1"), transaction.getCoordinatorIdentity());
+        assertEquals(proxy.tlsAddress(), transaction.getCoordinatorTlsAddress());
         assertEquals("", transaction.getLegacyToken(), "no secret in the transaction header at phase 6");
     }
 
@@ -174,17 +169,18 @@ class ProxyForwardingTest {
     void deadlinesAndCancellationReachStorage() throws Exception {
         Metadata headers = new Metadata();
         headers.put(EchoStorage.REQUEST_ID, "sleep");
-        int cancelledBefore = echo.cancellations.get();
+        int before = seen().size();
         long start = System.nanoTime();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> call(
-                descriptor("gitward.RefService/FindRef"), List.of(message(known(), "x")), headers, 500));
+                descriptor("gitward.RefService/FindRef"), List.of(message(known(), "x")), headers, 1_500));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10));
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-                .until(() -> echo.cancellations.get() > cancelledBefore);
+        EchoJournal.Seen expired = awaitCall(before, "gitward.RefService/FindRef", EchoJournal.Seen::cancelled);
+        assertTrue(expired.deadlineMillis() > 0 && expired.deadlineMillis() <= 1_500,
+                "storage got the client's deadline, less the time spent on the way: " + expired.deadlineMillis() + " ms");
 
         // A streaming call the client cancels: storage sees the cancellation too.
-        int before = echo.cancellations.get();
+        before = seen().size();
         ClientCall<byte[], byte[]> call = client.newCall(descriptor("gitward.SmartHttpService/PostUploadPack"),
                 CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
         CompletableFuture<Status> closed = new CompletableFuture<>();
@@ -196,19 +192,19 @@ class ProxyForwardingTest {
         }, headers);
         call.request(10);
         call.sendMessage(message(known(), "x"));
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-                .until(() -> lastSeen("gitward.SmartHttpService/PostUploadPack").messages().size() == 1);
+        awaitCall(before, "gitward.SmartHttpService/PostUploadPack", seen -> seen.messages().size() == 1);
         call.cancel("the client gives up", null);
         assertEquals(Status.Code.CANCELLED, closed.get(10, TimeUnit.SECONDS).getCode());
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-                .until(() -> echo.cancellations.get() > before);
+        EchoJournal.Seen cancelled = awaitCall(before, "gitward.SmartHttpService/PostUploadPack",
+                EchoJournal.Seen::cancelled);
+        assertTrue(cancelled.deadlineMillis() > 25_000, cancelled.deadlineMillis() + " ms");
     }
 
     @Test
     void methodsThatAreNotPublicAreNeverForwarded() throws Exception {
         Repository repository = repository(known());
         byte[] request = message(known(), "x");
-        int calls = echo.seen.size();
+        int calls = seen().size();
         for (Executable attempt : List.<Executable>of(
                 () -> MaintenanceServiceGrpc.newBlockingStub(client).withDeadlineAfter(10, TimeUnit.SECONDS)
                         .checksum(ChecksumRequest.newBuilder().setRepository(repository).build()),
@@ -222,7 +218,7 @@ class ProxyForwardingTest {
             assertTrue(e.getStatus().getCode() == Status.Code.PERMISSION_DENIED
                     || e.getStatus().getCode() == Status.Code.UNIMPLEMENTED, e.getStatus().toString());
         }
-        assertEquals(calls, echo.seen.size(), "nothing reached storage");
+        assertEquals(calls, seen().size(), "nothing reached storage");
         assertTrue(io.gitward.proxy.forward.ProxyServices.forwardedMethods(MethodRegistry.instance())
                 .contains("gitward.RefService/FindRef"));
     }
@@ -294,15 +290,35 @@ class ProxyForwardingTest {
                 .build();
     }
 
-    private static EchoStorage.Seen lastSeen(String method) {
-        EchoStorage.Seen last = null;
-        for (EchoStorage.Seen seen : echo.seen) {
+    private static List<EchoJournal.Seen> seen() {
+        return EchoJournal.read(EchoJournal.file(echo.dataDir()));
+    }
+
+    private static EchoJournal.Seen lastSeen(String method) {
+        EchoJournal.Seen last = null;
+        for (EchoJournal.Seen seen : seen()) {
             if (seen.method().equals(method)) {
                 last = seen;
             }
         }
         assertTrue(last != null, method + " never reached storage");
         return last;
+    }
+
+    /** Waits for a call to {@code method} after the first {@code skip} calls that meets {@code condition}. */
+    private static EchoJournal.Seen awaitCall(int skip, String method, Predicate<EchoJournal.Seen> condition) {
+        AtomicReference<EchoJournal.Seen> found = new AtomicReference<>();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            List<EchoJournal.Seen> all = seen();
+            for (EchoJournal.Seen seen : all.subList(Math.min(skip, all.size()), all.size())) {
+                if (seen.method().equals(method) && condition.test(seen)) {
+                    found.set(seen);
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found.get();
     }
 
     /** A raw call of any streaming kind; returns the response messages or throws the status. */
