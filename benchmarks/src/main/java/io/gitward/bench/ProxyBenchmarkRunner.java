@@ -133,6 +133,10 @@ public final class ProxyBenchmarkRunner {
         rows.add(new Row("FindRef", "via proxy (1 replica)", LatencyRecorder.measure(() -> RefServiceGrpc
                 .newBlockingStub(viaProxy).withDeadlineAfter(30, TimeUnit.SECONDS).findRef(find), warmup, window,
                 1_000_000)));
+        FindRefRequest findReplicated = find.toBuilder().setRepository(repository).build();
+        rows.add(new Row("FindRef", "via proxy (3 replicas)", LatencyRecorder.measure(() -> RefServiceGrpc
+                .newBlockingStub(viaProxy3).withDeadlineAfter(30, TimeUnit.SECONDS).findRef(findReplicated), warmup,
+                window, 1_000_000)));
         AtomicLong sequence = new AtomicLong();
         rows.add(new Row("CommitFiles", "direct", LatencyRecorder.measure(() -> OperationServiceGrpc.newBlockingStub(direct)
                 .withDeadlineAfter(30, TimeUnit.SECONDS).commitFiles(commit(single, "direct", sequence.incrementAndGet())),

@@ -10,7 +10,8 @@ import javax.net.ssl.SSLException;
 
 /**
  * A read: one healthy, up-to-date replica serves it — the primary when the caller asks for it
- * ({@code gitward-route: primary}) or while this proxy writes to the repository.
+ * ({@code gitward-route: primary}) or while any proxy writes to the repository (this one's in-flight set, or an
+ * open write intent in the shared store), so no reader sees a write on one replica and not yet on the next.
  */
 final class AccessorRoute implements ProxiedCall.Route {
     static final Metadata.Key<String> ROUTE = Metadata.Key.of("gitward-route", Metadata.ASCII_STRING_MARSHALLER);
@@ -31,7 +32,7 @@ final class AccessorRoute implements ProxiedCall.Route {
             throw Routes.refusal(e);
         }
         boolean primaryOnly = "primary".equals(call.inboundHeader(ROUTE))
-                || context.inFlight().active(repository.getRelativePath());
+                || context.inFlight().active(repository.getRelativePath()) || state.writing();
         try {
             String storage = Router.readReplica(state, context.health()::healthy, primaryOnly);
             call.open(storage, context.nodes().channel(storage), true, new Metadata());

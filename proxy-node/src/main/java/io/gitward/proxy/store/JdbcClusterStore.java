@@ -11,10 +11,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -78,11 +80,14 @@ public final class JdbcClusterStore implements ClusterStore {
     /** Repositories with their replicas in one statement, so a concurrent commit is seen whole or not at all. */
     private List<RepositoryState> states(Connection connection, String condition, String... parameters)
             throws SQLException {
-        String sql = "SELECT r.relative_path, r.primary_storage, p.storage, p.generation FROM repositories r"
+        String sql = "SELECT r.relative_path, r.primary_storage, p.storage, p.generation, EXISTS (SELECT 1 FROM"
+                + " write_intents i WHERE i.virtual_storage = r.virtual_storage AND i.relative_path = r.relative_path)"
+                + " FROM repositories r"
                 + " LEFT JOIN replicas p ON p.virtual_storage = r.virtual_storage AND p.relative_path = r.relative_path"
                 + " WHERE r.virtual_storage = ?" + condition;
         // Sorted here: the databases' collations order paths differently.
         Map<String, String> primaries = new TreeMap<>();
+        Set<String> writing = new HashSet<>();
         Map<String, Map<String, Long>> generations = new TreeMap<>();
         try (PreparedStatement select = connection.prepareStatement(sql)) {
             select.setString(1, virtualStorage);
@@ -93,6 +98,9 @@ public final class JdbcClusterStore implements ClusterStore {
                 while (rows.next()) {
                     String path = rows.getString(1);
                     primaries.put(path, rows.getString(2));
+                    if (rows.getBoolean(5)) {
+                        writing.add(path);
+                    }
                     Map<String, Long> replicas = generations.computeIfAbsent(path, p -> new TreeMap<>());
                     String storage = rows.getString(3);
                     if (storage != null) {
@@ -102,7 +110,8 @@ public final class JdbcClusterStore implements ClusterStore {
             }
         }
         List<RepositoryState> states = new ArrayList<>();
-        primaries.forEach((path, primary) -> states.add(new RepositoryState(path, primary, generations.get(path))));
+        primaries.forEach((path, primary) -> states.add(new RepositoryState(path, primary, generations.get(path),
+                writing.contains(path))));
         return states;
     }
 

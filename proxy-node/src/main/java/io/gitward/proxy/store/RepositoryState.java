@@ -11,12 +11,19 @@ import java.util.TreeSet;
 /**
  * One repository as the store records it: its primary and the generation of each replica (storage name to
  * generation). A replica is up to date when its generation equals the highest; -1 means "must be rebuilt".
+ * {@code writing}: some proxy holds an open write intent (a write in flight, or one a crash left unfinished),
+ * so replicas may momentarily differ and reads should go to the primary.
  */
-public record RepositoryState(String relativePath, String primary, Map<String, Long> generations) {
+public record RepositoryState(String relativePath, String primary, Map<String, Long> generations, boolean writing) {
     public RepositoryState {
         requireNonNull(relativePath, "relativePath");
         requireNonNull(primary, "primary");
         generations = Collections.unmodifiableMap(new TreeMap<>(generations));
+    }
+
+    /** A state with no write in flight. */
+    public RepositoryState(String relativePath, String primary, Map<String, Long> generations) {
+        this(relativePath, primary, generations, false);
     }
 
     public long maxGeneration() {

@@ -59,6 +59,10 @@ final class WriteBurst implements AutoCloseable {
         }
     }
 
+    boolean running() {
+        return thread.isAlive();
+    }
+
     /** Waits for the burst to end on its own. */
     void join(long seconds) throws InterruptedException {
         thread.join(TimeUnit.SECONDS.toMillis(seconds));

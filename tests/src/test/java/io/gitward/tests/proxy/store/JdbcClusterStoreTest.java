@@ -312,6 +312,34 @@ class JdbcClusterStoreTest {
     }
 
     @OnEachBackend
+    @DisplayName("a repository reads as being written while any store's write intent on it is open")
+    void openIntentMarksWriting(Backend backend) throws Exception {
+        StoreSettings database = newDatabase(backend);
+        ClusterStore first = open(database);
+        ClusterStore second = open(database);
+        first.createRepository(PATH, "storage-1", List.of("storage-1", "storage-2"));
+        first.createRepository("other.git", "storage-1", List.of("storage-1"));
+        assertFalse(second.repository(PATH).orElseThrow().writing());
+
+        try (RepositoryWrite write = first.beginWrite(PATH, "proxy-1", WAIT)) {
+            assertTrue(second.repository(PATH).orElseThrow().writing(), "another proxy sees the write in flight");
+            assertFalse(second.repository("other.git").orElseThrow().writing());
+            write.setGeneration("storage-1", 1);
+            write.commit();
+        }
+        assertFalse(second.repository(PATH).orElseThrow().writing());
+
+        first.beginWrite(PATH, "proxy-1", WAIT).close(); // a crash: the intent stays until reconciled
+        assertTrue(second.repositories().stream().filter(r -> r.relativePath().equals(PATH)).findFirst().orElseThrow()
+                .writing());
+        try (RepositoryWrite reconcile = second.beginWrite(PATH, "proxy-2", WAIT)) {
+            reconcile.resolveIntents(second.intentsOf("proxy-1").stream().map(WriteIntent::id).toList());
+            reconcile.commit();
+        }
+        assertFalse(first.repository(PATH).orElseThrow().writing());
+    }
+
+    @OnEachBackend
     @DisplayName("a commit also closes the crashed intents it resolves, of its own repository only")
     void commitResolvesIntents(Backend backend) throws Exception {
         ClusterStore store = open(newDatabase(backend));
