@@ -89,14 +89,15 @@ public final class ProxyNode implements NodeApplication {
             return thread;
         });
         Duration lockTimeout = storeSettings.lockTimeout();
-        RouteContext context = new RouteContext(settings.virtualStorage(), node.name(), store, nodes, health, coordinator,
+        ReplicaCalls calls = new ReplicaCalls(nodes, settings.virtualStorage());
+        RouteContext context = new RouteContext(settings.virtualStorage(), node.name(), store, nodes, health, calls,
+                coordinator,
                 settings.strategy(), settings.transactionTimeout(), lockTimeout,
                 SECONDARY_GRACE.compareTo(settings.transactionTimeout()) < 0 ? SECONDARY_GRACE : settings.transactionTimeout(),
                 new WritesInFlight(), routing, timer);
         for (ServerServiceDefinition definition : ProxyServices.create(MethodRegistry.instance(), context)) {
             services.add(() -> definition);
         }
-        ReplicaCalls calls = new ReplicaCalls(nodes, settings.virtualStorage());
         services.add(new ProxyAdminGrpcService(settings.virtualStorage(), node.name(), store, nodes, health, calls,
                 lockTimeout));
         repairs = new Repairs(store, health, calls, node.name(), lockTimeout, settings.replication());

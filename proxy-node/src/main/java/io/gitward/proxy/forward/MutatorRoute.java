@@ -2,6 +2,7 @@ package io.gitward.proxy.forward;
 
 import io.gitward.proto.Repository;
 import io.gitward.proto.TransactionContext;
+import io.gitward.proxy.replication.ReplicaCalls;
 import io.gitward.proxy.route.RepositoryLifecycle;
 import io.gitward.proxy.route.Router;
 import io.gitward.proxy.route.WriteOutcome;
@@ -13,12 +14,13 @@ import io.gitward.transaction.Registration;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ScheduledFuture;
@@ -36,6 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 final class MutatorRoute implements ProxiedCall.Route {
     private static final Logger LOG = LoggerFactory.getLogger(MutatorRoute.class);
+    private static final Duration CLEANUP_TIMEOUT = Duration.ofSeconds(10);
     static final Metadata.Key<TransactionContext> TRANSACTION = Metadata.Key.of("gitward-transaction-bin",
             ProtoUtils.metadataMarshaller(TransactionContext.getDefaultInstance()));
 
@@ -113,12 +116,15 @@ final class MutatorRoute implements ProxiedCall.Route {
         if (healthy.isEmpty()) {
             throw new Router.NoReplicaException(path + ": no storage node is healthy");
         }
-        String primary = rendezvous(path, healthy);
-        if (!context.store().createRepository(path, primary, context.nodes().names())) {
+        String primary = Router.creationPrimary(path, healthy);
+        OptionalLong creation = context.store().createRepository(path, primary, context.nodes().names(),
+                context.owner());
+        if (creation.isEmpty()) {
             throw new ProxiedCall.RouteException(Status.ALREADY_EXISTS.withDescription("repository " + path
                     + " already exists in virtual storage " + repository.getStorageName()));
         }
         write = context.store().beginWrite(path, context.owner(), context.lockTimeout());
+        write.resolveIntents(List.of(creation.getAsLong()));
         List<String> participants = new ArrayList<>();
         participants.add(primary);
         healthy.stream().filter(name -> !name.equals(primary)).forEach(participants::add);
@@ -140,11 +146,6 @@ final class MutatorRoute implements ProxiedCall.Route {
         Set<String> leftOut = new TreeSet<>(state.generations().keySet());
         leftOut.removeAll(participants);
         return new Router.WritePlan(primary, List.copyOf(participants), leftOut, false);
-    }
-
-    /** Spreads primaries over the nodes, stably per repository. */
-    private static String rendezvous(String path, List<String> nodes) {
-        return nodes.stream().max(Comparator.comparingInt(node -> (path + "/" + node).hashCode())).orElseThrow();
     }
 
     @Override
@@ -204,11 +205,11 @@ final class MutatorRoute implements ProxiedCall.Route {
             context.coordinator().stop(transactionId);
             Map<String, Boolean> succeeded = new HashMap<>();
             call.upstreams().forEach(upstream -> succeeded.put(upstream.storage(), upstream.status().isOk()));
-            if (lifecycle == RepositoryLifecycle.REMOVES) {
-                write.abandon();
-                if (answer.isOk()) {
-                    context.store().deleteRepository(path);
-                }
+            if (lifecycle == RepositoryLifecycle.REMOVES && answer.isOk()) {
+                write.delete();
+            } else if (lifecycle == RepositoryLifecycle.CREATES && !answer.isOk()) {
+                removeCopies(call);
+                write.delete();
             } else {
                 apply(WriteOutcome.compute(write.state(), plan, committed, succeeded, rebuild));
             }
@@ -222,6 +223,23 @@ final class MutatorRoute implements ProxiedCall.Route {
         return answer;
     }
 
+    /**
+     * The creation failed on the primary, so the client was refused: secondaries that did create the repository
+     * drop their copy, or a later creation of the same path would find it there.
+     */
+    private void removeCopies(ProxiedCall call) {
+        for (Upstream upstream : call.upstreams()) {
+            if (!upstream.answersClient() && upstream.status().isOk()) {
+                try {
+                    context.replicas().remove(upstream.storage(), path, CLEANUP_TIMEOUT);
+                } catch (ReplicaCalls.ReplicaCallException e) {
+                    LOG.warn("creation of {} failed on its primary; {} keeps an orphan copy: {}", path, upstream.storage(),
+                            e.getMessage());
+                }
+            }
+        }
+    }
+
     private void apply(WriteOutcome.Changes changes) throws StoreException {
         changes.generations().forEach(write::setGeneration);
         if (!changes.primary().equals(write.state().primary())) {
@@ -233,10 +251,15 @@ final class MutatorRoute implements ProxiedCall.Route {
         }
     }
 
+    /** Ends a write that touched no replica; a creation that never started is forgotten with its record. */
     private void abandon() {
         if (write != null) {
             try {
-                write.abandon();
+                if (lifecycle == RepositoryLifecycle.CREATES) {
+                    write.delete();
+                } else {
+                    write.abandon();
+                }
             } catch (StoreException e) {
                 LOG.warn("cannot close the write intent of {}: {}", path, e.getMessage());
             }

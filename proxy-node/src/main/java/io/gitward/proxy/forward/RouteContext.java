@@ -1,5 +1,6 @@
 package io.gitward.proxy.forward;
 
+import io.gitward.proxy.replication.ReplicaCalls;
 import io.gitward.proxy.route.HealthMonitor;
 import io.gitward.proxy.route.StorageNodes;
 import io.gitward.proxy.route.WritesInFlight;
@@ -18,7 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param secondaryGrace how long a write waits for secondaries after the primary answered
  */
 public record RouteContext(String virtualStorage, String owner, ClusterStore store, StorageNodes nodes,
-        HealthMonitor health, Coordinator coordinator, Strategy strategy, Duration transactionTimeout,
+        HealthMonitor health, ReplicaCalls replicas, Coordinator coordinator, Strategy strategy, Duration transactionTimeout,
         Duration lockTimeout, Duration secondaryGrace, WritesInFlight inFlight, Executor routing,
         ScheduledExecutorService timer) {
 }

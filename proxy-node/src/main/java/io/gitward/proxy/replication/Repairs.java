@@ -208,6 +208,7 @@ public final class Repairs implements AutoCloseable {
         try (write) {
             RepositoryState state = write.state();
             Map<String, String> checksums = new HashMap<>();
+            int missing = 0;
             for (String replica : state.generations().keySet()) {
                 if (!health.healthy(replica)) {
                     continue;
@@ -215,8 +216,16 @@ public final class Repairs implements AutoCloseable {
                 try {
                     checksums.put(replica, calls.checksum(replica, intent.relativePath(), CALL_TIMEOUT));
                 } catch (ReplicaCalls.ReplicaCallException e) {
+                    missing += e.notFound() ? 1 : 0;
                     LOG.info("reconciling {}: {}", intent.relativePath(), e.getMessage());
                 }
+            }
+            if (missing == state.generations().size()) {
+                // A creation that never reached any replica (or a removal that finished everywhere).
+                write.delete();
+                LOG.info("reconciled an unfinished write to {} (intent {} of {}): no replica has the repository;"
+                        + " forgotten", intent.relativePath(), intent.id(), intent.owner());
+                return;
             }
             String authority = checksums.containsKey(state.primary()) ? state.primary()
                     : state.upToDate().stream().filter(checksums::containsKey).findFirst().orElse(null);

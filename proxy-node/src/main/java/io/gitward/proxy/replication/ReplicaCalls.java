@@ -2,16 +2,19 @@ package io.gitward.proxy.replication;
 
 import io.gitward.proto.ChecksumRequest;
 import io.gitward.proto.MaintenanceServiceGrpc;
+import io.gitward.proto.RemoveRepositoryRequest;
 import io.gitward.proto.ReplicateFromRequest;
 import io.gitward.proto.Repository;
+import io.gitward.proto.RepositoryServiceGrpc;
 import io.gitward.proxy.StorageNodeAddress;
 import io.gitward.proxy.route.StorageNodes;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
-/** The proxy's own MAINTENANCE calls to storage nodes: checksums and "replicate from". */
+/** The proxy's own calls to storage nodes: checksums, "replicate from", and removing a failed creation's copy. */
 public final class ReplicaCalls {
     private final StorageNodes nodes;
     private final String virtualStorage;
@@ -52,6 +55,17 @@ public final class ReplicaCalls {
         }
     }
 
+    /** Removes the replica's copy (of a creation that failed on the primary, so the cluster does not keep it). */
+    public void remove(String storage, String relativePath, Duration timeout) throws ReplicaCallException {
+        try {
+            RepositoryServiceGrpc.newBlockingStub(nodes.channel(storage))
+                    .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .removeRepository(RemoveRepositoryRequest.newBuilder().setRepository(repository(relativePath)).build());
+        } catch (StatusRuntimeException | SSLException e) {
+            throw new ReplicaCallException(storage + ": removing " + relativePath + " failed: " + describe(e), e);
+        }
+    }
+
     private Repository repository(String relativePath) {
         return Repository.newBuilder().setStorageName(virtualStorage).setRelativePath(relativePath).build();
     }
@@ -69,6 +83,12 @@ public final class ReplicaCalls {
 
         public ReplicaCallException(String message, Throwable cause) {
             super(message, cause);
+        }
+
+        /** The replica answered that it has no such repository. */
+        public boolean notFound() {
+            return getCause() instanceof StatusRuntimeException status
+                    && status.getStatus().getCode() == Status.Code.NOT_FOUND;
         }
     }
 }

@@ -1,7 +1,12 @@
 package io.gitward.proxy.route;
 
 import io.gitward.proxy.store.RepositoryState;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -51,6 +56,25 @@ public final class Router {
         Set<String> leftOut = new TreeSet<>(state.generations().keySet());
         leftOut.removeAll(participants);
         return new WritePlan(primary, List.copyOf(participants), leftOut, !primary.equals(state.primary()));
+    }
+
+    /**
+     * The primary of a new repository among {@code nodes}: rendezvous hashing, so primaries spread evenly and
+     * stably per path. The weight is a digest: {@code String.hashCode} of "path/storage-N" grows with N and would
+     * make the last node the primary of nearly everything.
+     */
+    public static String creationPrimary(String relativePath, List<String> nodes) {
+        return nodes.stream().max(Comparator.comparingLong(node -> weight(relativePath, node))).orElseThrow();
+    }
+
+    private static long weight(String relativePath, String node) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest((relativePath + "\0" + node)
+                    .getBytes(StandardCharsets.UTF_8));
+            return ByteBuffer.wrap(digest).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java runtime", e);
+        }
     }
 
     private static NoReplicaException noReplica(RepositoryState state, Predicate<String> healthy) {

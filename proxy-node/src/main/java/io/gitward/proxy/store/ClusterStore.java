@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The proxy's durable cluster state for one virtual storage: which storage nodes hold each repository, each
@@ -27,8 +28,16 @@ public interface ClusterStore extends AutoCloseable {
      */
     boolean createRepository(String relativePath, String primary, Collection<String> replicas) throws StoreException;
 
-    /** Forgets the repository with its replicas, intents and replication jobs. */
-    void deleteRepository(String relativePath) throws StoreException;
+    /**
+     * As {@link #createRepository(String, String, Collection)}, recording in the same transaction a write intent
+     * of {@code owner} for the creation itself: a proxy that dies before the creation's outcome is recorded
+     * leaves the intent, and reconciliation finds the repository on the replicas that have it (or forgets it).
+     *
+     * @return the creation's intent id (to resolve with the write that records the outcome), or empty when the
+     *         repository is already known (nothing changed)
+     */
+    OptionalLong createRepository(String relativePath, String primary, Collection<String> replicas, String owner)
+            throws StoreException;
 
     /**
      * Exclusive write access to one known repository, across every proxy sharing this store: waits up to

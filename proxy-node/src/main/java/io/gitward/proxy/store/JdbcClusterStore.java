@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -120,38 +121,58 @@ public final class JdbcClusterStore implements ClusterStore {
             throws StoreException {
         requireNonNull(relativePath, "relativePath");
         requireNonNull(primary, "primary");
-        List<String> storages = List.copyOf(new LinkedHashSet<>(replicas));
+        return database.transaction("create repository '" + relativePath + "'",
+                connection -> insertRepository(connection, relativePath, primary, replicas));
+    }
+
+    @Override
+    public OptionalLong createRepository(String relativePath, String primary, Collection<String> replicas, String owner)
+            throws StoreException {
+        requireNonNull(relativePath, "relativePath");
+        requireNonNull(primary, "primary");
+        requireNonNull(owner, "owner");
         return database.transaction("create repository '" + relativePath + "'", connection -> {
-            if (exists(connection, relativePath)) {
+            if (!insertRepository(connection, relativePath, primary, replicas)) {
+                return OptionalLong.empty();
+            }
+            return OptionalLong.of(JdbcRepositoryWrite.insertIntent(connection, virtualStorage, relativePath, owner,
+                    clock.instant()));
+        });
+    }
+
+    /** Inserts the repository and its replicas at generation 0; false (rolled back) when it already exists. */
+    private boolean insertRepository(Connection connection, String relativePath, String primary,
+            Collection<String> replicas) throws SQLException {
+        List<String> storages = List.copyOf(new LinkedHashSet<>(replicas));
+        if (exists(connection, relativePath)) {
+            return false;
+        }
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO repositories"
+                + " (virtual_storage, relative_path, primary_storage, created_at) VALUES (?, ?, ?, ?)")) {
+            insert.setString(1, virtualStorage);
+            insert.setString(2, relativePath);
+            insert.setString(3, primary);
+            insert.setLong(4, clock.millis());
+            insert.executeUpdate();
+        } catch (SQLException e) {
+            if (Dialect.isUniqueViolation(e)) {
+                // Another proxy created it between our check and our insert.
+                connection.rollback();
                 return false;
             }
-            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO repositories"
-                    + " (virtual_storage, relative_path, primary_storage, created_at) VALUES (?, ?, ?, ?)")) {
+            throw e;
+        }
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO replicas"
+                + " (virtual_storage, relative_path, storage, generation) VALUES (?, ?, ?, 0)")) {
+            for (String storage : storages) {
                 insert.setString(1, virtualStorage);
                 insert.setString(2, relativePath);
-                insert.setString(3, primary);
-                insert.setLong(4, clock.millis());
-                insert.executeUpdate();
-            } catch (SQLException e) {
-                if (Dialect.isUniqueViolation(e)) {
-                    // Another proxy created it between our check and our insert.
-                    connection.rollback();
-                    return false;
-                }
-                throw e;
+                insert.setString(3, storage);
+                insert.addBatch();
             }
-            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO replicas"
-                    + " (virtual_storage, relative_path, storage, generation) VALUES (?, ?, ?, 0)")) {
-                for (String storage : storages) {
-                    insert.setString(1, virtualStorage);
-                    insert.setString(2, relativePath);
-                    insert.setString(3, storage);
-                    insert.addBatch();
-                }
-                insert.executeBatch();
-            }
-            return true;
-        });
+            insert.executeBatch();
+        }
+        return true;
     }
 
     private boolean exists(Connection connection, String relativePath) throws SQLException {
@@ -163,23 +184,6 @@ public final class JdbcClusterStore implements ClusterStore {
                 return rows.next();
             }
         }
-    }
-
-    @Override
-    public void deleteRepository(String relativePath) throws StoreException {
-        requireNonNull(relativePath, "relativePath");
-        database.transaction("delete repository '" + relativePath + "'", connection -> {
-            // The repository row first: this waits for a writer holding it, and keeps new writers out.
-            for (String table : List.of("repositories", "replicas", "write_intents", "replication_jobs")) {
-                try (PreparedStatement delete = connection.prepareStatement(
-                        "DELETE FROM " + table + " WHERE virtual_storage = ? AND relative_path = ?")) {
-                    delete.setString(1, virtualStorage);
-                    delete.setString(2, relativePath);
-                    delete.executeUpdate();
-                }
-            }
-            return null;
-        });
     }
 
     @Override

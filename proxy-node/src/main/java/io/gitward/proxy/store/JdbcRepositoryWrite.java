@@ -106,7 +106,7 @@ final class JdbcRepositoryWrite implements RepositoryWrite {
         return new RepositoryState(relativePath, primary, generations);
     }
 
-    private static long insertIntent(Connection connection, String virtualStorage, String relativePath, String owner,
+    static long insertIntent(Connection connection, String virtualStorage, String relativePath, String owner,
             Instant now) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO write_intents"
                 + " (virtual_storage, relative_path, owner, started_at) VALUES (?, ?, ?, ?)", new String[] {"id"})) {
@@ -183,6 +183,28 @@ final class JdbcRepositoryWrite implements RepositoryWrite {
             connection.commit();
         } catch (SQLException e) {
             throw database.failure("abandon the write of '" + state.relativePath() + "'", e);
+        } finally {
+            release(connection);
+        }
+    }
+
+    @Override
+    public synchronized void delete() throws StoreException {
+        checkOpen();
+        finished = true;
+        try {
+            // The repository row last: this transaction holds its lock until everything is gone.
+            for (String table : List.of("replicas", "write_intents", "replication_jobs", "repositories")) {
+                try (PreparedStatement delete = connection.prepareStatement(
+                        "DELETE FROM " + table + " WHERE virtual_storage = ? AND relative_path = ?")) {
+                    delete.setString(1, virtualStorage);
+                    delete.setString(2, state.relativePath());
+                    delete.executeUpdate();
+                }
+            }
+            connection.commit();
+        } catch (SQLException e) {
+            throw database.failure("delete '" + state.relativePath() + "'", e);
         } finally {
             release(connection);
         }

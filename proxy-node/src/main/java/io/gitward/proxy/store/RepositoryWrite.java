@@ -29,6 +29,12 @@ public interface RepositoryWrite extends AutoCloseable {
     /** No replica was touched: closes the intent without changes and releases the lock. */
     void abandon() throws StoreException;
 
+    /**
+     * The repository exists on no replica (a failed creation, a completed removal): forgets it with its replicas,
+     * every intent and queued jobs, atomically; then releases the lock.
+     */
+    void delete() throws StoreException;
+
     /** Without commit or abandon: rolls back, releases the lock, leaves the intent open. */
     @Override
     void close();

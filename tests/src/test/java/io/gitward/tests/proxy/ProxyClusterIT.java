@@ -4,6 +4,7 @@ import static io.gitward.tests.storage.GitCli.fsck;
 import static io.gitward.tests.storage.GitCli.git;
 import static io.gitward.tests.storage.GitCli.refs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,6 +27,7 @@ import io.gitward.tests.cluster.MiniCluster.NodeSpec;
 import io.gitward.tests.storage.GitCli;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -150,6 +152,37 @@ class ProxyClusterIT extends ProxyClusterBase {
         cluster.node(oldPrimary).start(START);
         clients.awaitConverged(path, Duration.ofSeconds(60));
         assertEquals(last, git(gitDir(oldPrimary, path), "rev-parse", "main").trim(), "the old primary caught up");
+    }
+
+    @Test
+    @Order(5)
+    void aCreationThatFailsOnItsPrimaryLeavesNothingBehind() {
+        // storage-1 holds a stray copy of each path, made outside the cluster. Where storage-1 is the primary the
+        // creation fails there: the client is refused, the cluster forgets the path and the other replicas drop the
+        // copies they made. Where it is a secondary, its stray copy is rebuilt from the primary.
+        boolean refused = false;
+        boolean rebuilt = false;
+        for (int i = 0; i < 16 && !(refused && rebuilt); i++) {
+            String path = "cluster/stray-" + i + ".git";
+            git(gitDir("storage-1", path), "init", "--bare", "--quiet");
+            try {
+                clients.create(path);
+            } catch (StatusRuntimeException e) {
+                assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode(), e.getStatus().toString());
+                StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> clients.state(path));
+                assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode(), "the cluster forgot " + path);
+                for (String storage : List.of("storage-2", "storage-3")) {
+                    assertFalse(Files.exists(gitDir(storage, path)), storage + " dropped its copy of " + path);
+                }
+                assertTrue(Files.isDirectory(gitDir("storage-1", path)), "the stray copy is not the cluster's");
+                refused = true;
+                continue;
+            }
+            RepositoryStateResponse state = clients.awaitConverged(path, Duration.ofSeconds(60));
+            assertNotEquals("storage-1", state.getPrimary());
+            rebuilt = true;
+        }
+        assertTrue(refused && rebuilt, "both cases came up (refused " + refused + ", rebuilt " + rebuilt + ")");
     }
 
     private void awaitHealthy(String storage, boolean healthy) {

@@ -35,6 +35,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -164,27 +165,6 @@ class JdbcClusterStoreTest {
     }
 
     @OnEachBackend
-    @DisplayName("a deleted repository is forgotten with its replicas, intents and jobs")
-    void deleteForgetsEverything(Backend backend) throws Exception {
-        ClusterStore store = open(newDatabase(backend));
-        store.createRepository(PATH, "storage-1", List.of("storage-1", "storage-2"));
-        store.createRepository("kept.git", "storage-1", List.of("storage-1"));
-        store.beginWrite(PATH, "proxy-1", WAIT).close();
-        store.beginWrite("kept.git", "proxy-1", WAIT).close();
-        store.enqueueReplication(PATH, "storage-2", "storage-1");
-        store.enqueueReplication("kept.git", "storage-2", "storage-1");
-
-        store.deleteRepository(PATH);
-
-        assertEquals(Optional.empty(), store.repository(PATH));
-        assertEquals(List.of("kept.git"), store.intentsOf("proxy-1").stream().map(WriteIntent::relativePath).toList());
-        assertEquals(List.of("kept.git"), store.jobs().stream().map(ReplicationJob::relativePath).toList());
-        assertTrue(store.createRepository(PATH, "storage-2", List.of("storage-2")));
-        assertEquals(Map.of("storage-2", 0L), store.repository(PATH).orElseThrow().generations());
-        store.deleteRepository("never-created.git");
-    }
-
-    @OnEachBackend
     @DisplayName("a commit applies generations, new replicas and the primary, and closes its intent")
     void commitAppliesChanges(Backend backend) throws Exception {
         ClusterStore store = open(newDatabase(backend));
@@ -309,6 +289,61 @@ class JdbcClusterStoreTest {
         assertEquals(List.of(), store.staleIntents(T0.plus(Duration.ofMinutes(1)), Duration.ofMinutes(2)));
         // The lock went with the transaction.
         store.beginWrite(PATH, "proxy-2", Duration.ofSeconds(2)).abandon();
+    }
+
+    @OnEachBackend
+    @DisplayName("a creation records its intent with the repository, atomically; a second creation records nothing")
+    void creationRecordsItsIntent(Backend backend) throws Exception {
+        ClusterStore store = open(newDatabase(backend));
+
+        OptionalLong intent = store.createRepository(PATH, "storage-1", List.of("storage-1", "storage-2"), "proxy-1");
+        assertTrue(intent.isPresent());
+        assertEquals(List.of(new WriteIntent(intent.getAsLong(), PATH, "proxy-1", T0)), store.intentsOf("proxy-1"));
+        assertTrue(store.repository(PATH).orElseThrow().writing(), "a creation in flight is a write in flight");
+        assertEquals(OptionalLong.empty(), store.createRepository(PATH, "storage-2", List.of("storage-2"), "proxy-2"));
+        assertEquals(List.of(), store.intentsOf("proxy-2"));
+
+        try (RepositoryWrite write = store.beginWrite(PATH, "proxy-1", WAIT)) {
+            write.resolveIntents(List.of(intent.getAsLong()));
+            write.setGeneration("storage-1", 1);
+            write.commit();
+        }
+        assertEquals(List.of(), store.intentsOf("proxy-1"));
+        assertFalse(store.repository(PATH).orElseThrow().writing());
+    }
+
+    @OnEachBackend
+    @DisplayName("deleting through a write forgets the repository, its intents and jobs, under the write's lock")
+    void writeDeletesRepository(Backend backend) throws Exception {
+        StoreSettings database = newDatabase(backend);
+        ClusterStore store = open(database);
+        ClusterStore other = open(database);
+        store.createRepository(PATH, "storage-1", List.of("storage-1", "storage-2"), "proxy-1");
+        store.createRepository("kept.git", "storage-1", List.of("storage-1"), "proxy-1");
+        store.enqueueReplication(PATH, "storage-2", "storage-1");
+        store.enqueueReplication("kept.git", "storage-1", "storage-1");
+        store.beginWrite(PATH, "proxy-1", WAIT).close();
+        RepositoryWrite write = store.beginWrite(PATH, "proxy-1", WAIT);
+        Future<Optional<RepositoryState>> waiting = threads.submit(() -> {
+            try (RepositoryWrite next = other.beginWrite(PATH, "proxy-2", Duration.ofSeconds(20))) {
+                return Optional.of(next.state());
+            } catch (StoreException e) {
+                assertEquals(StoreException.Kind.NOT_FOUND, e.kind(), e.getMessage());
+                return Optional.empty();
+            }
+        });
+        assertThrows(TimeoutException.class, () -> waiting.get(300, TimeUnit.MILLISECONDS), "the lock is held");
+
+        write.delete();
+
+        assertEquals(Optional.empty(), get(waiting), "the waiting writer finds the repository gone");
+        assertEquals(Optional.empty(), store.repository(PATH));
+        assertEquals(List.of("kept.git"), store.intentsOf("proxy-1").stream().map(WriteIntent::relativePath).toList());
+        assertEquals(List.of("kept.git"), store.jobs().stream().map(ReplicationJob::relativePath).toList());
+        assertThrows(IllegalStateException.class, write::commit);
+        write.close();
+        assertTrue(store.createRepository(PATH, "storage-2", List.of("storage-2")));
+        assertEquals(Map.of("storage-2", 0L), store.repository(PATH).orElseThrow().generations());
     }
 
     @OnEachBackend
@@ -582,7 +617,7 @@ class JdbcClusterStoreTest {
         assertEquals(StoreException.Kind.NOT_FOUND, assertThrows(StoreException.class, () -> west.completeJob(eastJob)).kind());
         assertEquals(1, west.staleIntents(T0.plus(Duration.ofHours(1)), Duration.ofMinutes(1)).size());
 
-        west.deleteRepository(PATH);
+        west.beginWrite(PATH, "proxy-1", WAIT).delete();
 
         assertEquals("storage-1", east.repository(PATH).orElseThrow().primary());
         assertEquals(1, east.jobs().size());
