@@ -11,11 +11,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gitward.proto.AuditRow;
 import io.gitward.proto.ChecksumRequest;
+import io.gitward.proto.CommitFilesRequest;
 import io.gitward.proto.FetchSnapshotRequest;
 import io.gitward.proto.GetAuditRequest;
 import io.gitward.proto.GetClusterStatusRequest;
 import io.gitward.proto.ListRefsRequest;
 import io.gitward.proto.MaintenanceServiceGrpc;
+import io.gitward.proto.OperationServiceGrpc;
 import io.gitward.proto.RefServiceGrpc;
 import io.gitward.proto.ReplicationServiceGrpc;
 import io.gitward.proto.RepositoryStateResponse;
@@ -25,6 +27,7 @@ import io.gitward.security.identity.Role;
 import io.gitward.tests.cluster.ClusterNode;
 import io.gitward.tests.cluster.MiniCluster.NodeSpec;
 import io.gitward.tests.storage.GitCli;
+import io.gitward.tests.storage.Requests;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -183,6 +186,25 @@ class ProxyClusterIT extends ProxyClusterBase {
             rebuilt = true;
         }
         assertTrue(refused && rebuilt, "both cases came up (refused " + refused + ", rebuilt " + rebuilt + ")");
+    }
+
+    @Test
+    @Order(6)
+    void aTransactionalCommitWithoutCommitTimesIsRefusedAndChangesNothing() {
+        String path = "cluster/no-times.git";
+        clients.create(path);
+        clients.commit(path, "base.txt", "base\n");
+        RepositoryStateResponse before = clients.state(path);
+        CommitFilesRequest.Builder request = Requests.commit(ProxyClients.repository(path), "main", "no times",
+                Requests.create("late.txt", "late\n"));
+        request.setAuthor(request.getAuthor().toBuilder().clearTimeSeconds().setTimeSet(false))
+                .setCommitter(request.getCommitter().toBuilder().clearTimeSeconds().setTimeSet(false));
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> OperationServiceGrpc
+                .newBlockingStub(clients.client()).withDeadlineAfter(20, TimeUnit.SECONDS).commitFiles(request.build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode(), refused.getStatus().toString());
+        RepositoryStateResponse after = clients.state(path);
+        assertEquals(before.getGeneration(), after.getGeneration());
+        assertTrue(ProxyClients.converged(after), after.toString());
     }
 
     private void awaitHealthy(String storage, boolean healthy) {
