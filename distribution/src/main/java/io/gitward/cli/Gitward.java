@@ -1,5 +1,9 @@
 package io.gitward.cli;
 
+import io.gitward.cli.client.ClientCommand;
+import io.gitward.cli.cluster.DownCommand;
+import io.gitward.cli.cluster.SuperviseCommand;
+import io.gitward.cli.cluster.UpCommand;
 import io.gitward.pki.cli.PkiCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -8,7 +12,8 @@ import picocli.CommandLine.Command;
 /** {@code gitward}: the single entry point of the distribution. */
 @Command(name = "gitward", mixinStandardHelpOptions = true, versionProvider = Gitward.Version.class,
         description = "Git storage cluster whose nodes authenticate each other with mutual TLS identities.",
-        subcommands = {NodeCommand.class, PkiCommand.class, BenchCommand.class})
+        subcommands = {UpCommand.class, DownCommand.class, ClientCommand.class, NodeCommand.class, PkiCommand.class,
+            BenchCommand.class, SuperviseCommand.class})
 public final class Gitward implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

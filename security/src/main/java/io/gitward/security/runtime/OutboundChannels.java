@@ -48,23 +48,41 @@ public final class OutboundChannels {
         credentials.onKeyMaterialChange(key -> rebuildAll());
     }
 
-    /** A channel to {@code peer}; the caller owns and shuts it down. */
+    /**
+     * A channel to {@code peer}; the caller owns and shuts it down. It follows phase changes: when the flags
+     * change how this node dials (TLS or plaintext, with or without a token), the next call goes over a freshly
+     * dialed connection and the old one closes after its calls finish.
+     */
     public ManagedChannel dial(PeerEndpoint peer) throws SSLException {
+        Route route = route(peer);
+        return new PhaseFollowingChannel(connect(peer, route), route, () -> route(peer), next -> connect(peer, next));
+    }
+
+    /** How the current flags say to reach {@code peer}. */
+    private Route route(PeerEndpoint peer) {
         PhaseFlags current = flags.get();
         boolean tls = peer.tls() != null && (current.outboundTls() || peer.plaintext() == null);
+        boolean sendToken = current.outboundToken() == OutboundToken.ALWAYS
+                || (current.outboundToken() == OutboundToken.PLAINTEXT_ONLY && !tls);
+        return new Route(tls, sendToken);
+    }
+
+    private ManagedChannel connect(PeerEndpoint peer, Route route) throws SSLException {
         NettyChannelBuilder builder;
-        if (tls) {
+        if (route.tls()) {
             builder = NettyChannelBuilder.forAddress(peer.tls().host(), peer.tls().port())
                     .sslContext(contextFor(peer.identity()));
         } else {
             builder = NettyChannelBuilder.forAddress(peer.plaintext().host(), peer.plaintext().port()).usePlaintext();
         }
-        boolean sendToken = current.outboundToken() == OutboundToken.ALWAYS
-                || (current.outboundToken() == OutboundToken.PLAINTEXT_ONLY && !tls);
-        if (sendToken && tokens.get() != null) {
+        if (route.token() && tokens.get() != null) {
             builder.intercept(new TokenSender(tokens));
         }
         return builder.build();
+    }
+
+    /** Transport and token decision of one dial. */
+    record Route(boolean tls, boolean token) {
     }
 
     private ReloadableSslContext contextFor(NodeIdentity expected) throws SSLException {

@@ -18,8 +18,12 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -48,11 +52,14 @@ class OutboundTest {
     }
 
     private InProcessNode node(NodeKind kind, String name, String phase, String provider) throws Exception {
-        Role role = Role.parse(kind.wireName());
-        return InProcessNode.start(kind, NodeConfig.node(name, dir.resolve(name + "-data"))
-                .identity(pki, pki.files(role, name)).set("security.phase", phase)
-                .set("security.tls.provider", NodeConfig.quote(provider)).path("security.tokens.file", tokenFile)
+        return InProcessNode.start(kind, config(kind, name, provider).set("security.phase", phase)
                 .write(dir.resolve(name + ".conf")));
+    }
+
+    private NodeConfig config(NodeKind kind, String name, String provider) {
+        Role role = Role.parse(kind.wireName());
+        return NodeConfig.node(name, dir.resolve(name + "-data")).identity(pki, pki.files(role, name))
+                .set("security.tls.provider", NodeConfig.quote(provider)).path("security.tokens.file", tokenFile);
     }
 
     @ParameterizedTest(name = "{0}: the pinned identity is reached, a wrong one is refused before anything is sent")
@@ -109,5 +116,40 @@ class OutboundTest {
                 channel.shutdownNow();
             }
         }
+    }
+
+    @Test
+    void aLongLivedChannelFollowsThePhaseItIsUsedIn() throws Exception {
+        NodeConfig storageConfig = config(NodeKind.STORAGE, "storage-1", "boringssl");
+        NodeConfig proxyConfig = config(NodeKind.PROXY, "proxy-1", "boringssl");
+        try (InProcessNode storage = node(NodeKind.STORAGE, "storage-1", "0", "boringssl");
+                InProcessNode proxy = node(NodeKind.PROXY, "proxy-1", "0", "boringssl")) {
+            NodeIdentity target = NodeIdentity.of("cell-1.gitward", "storage", "storage-1");
+            ManagedChannel channel = proxy.runtime().security().outbound().dial(new PeerEndpoint(target,
+                    new ListenAddress("127.0.0.1", storage.tlsPort()), new ListenAddress("127.0.0.1", storage.plaintextPort())));
+            try {
+                ProbeResponse before = probe(channel);
+                assertEquals("plaintext", before.getTransport(), "phase 0 dials plaintext");
+                assertEquals("token", before.getCredential());
+
+                for (String phase : List.of("3", "5")) {
+                    storage.rewriteConfig(storageConfig.set("security.phase", phase).render());
+                    proxy.rewriteConfig(proxyConfig.set("security.phase", phase).render());
+                    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> storage.runtime().security().flags()
+                            .phase() == Integer.parseInt(phase) && proxy.runtime().security().flags().phase()
+                            == Integer.parseInt(phase));
+                    ProbeResponse after = probe(channel);
+                    assertEquals("mtls", after.getTransport(), "phase " + phase + ": the same channel now dials TLS");
+                    assertEquals("none", after.getCredential(), "phase " + phase + ": and sends no token over TLS");
+                }
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
+    private static ProbeResponse probe(ManagedChannel channel) {
+        return ScopeProbeGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .public_(ProbeRequest.getDefaultInstance());
     }
 }

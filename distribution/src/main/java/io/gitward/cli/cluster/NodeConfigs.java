@@ -1,0 +1,74 @@
+package io.gitward.cli.cluster;
+
+import io.gitward.security.files.SecureFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The config file of each local node: its identity files, its loopback listeners, the cluster's phase;
+ * storage nodes serve the virtual storage, the proxy names the storage nodes and the standalone coordinator.
+ */
+final class NodeConfigs {
+    static final String VIRTUAL_STORAGE = "default";
+
+    private final ClusterLayout layout;
+    private final ClusterManifest manifest;
+
+    NodeConfigs(ClusterLayout layout, ClusterManifest manifest) {
+        this.layout = layout;
+        this.manifest = manifest;
+    }
+
+    Path write(ClusterManifest.Node node) throws IOException {
+        Path dir = layout.nodeDir(node.name());
+        List<String> lines = new ArrayList<>(List.of(
+                "# Written by ./gitward up; ./gitward phase changes security.phase in place.",
+                "node.name = " + quote(node.name()),
+                "node.data-dir = " + quote(ClusterLayout.data(dir)),
+                "listen.grpc-tls = " + quote(node.tlsAddress()),
+                "listen.grpc-plaintext = " + quote(node.plaintextAddress()),
+                "listen.health = " + quote(node.healthAddress()),
+                "security.trust-domain = " + quote(manifest.trustDomain()),
+                "security.tls.key = " + quote(ClusterLayout.key(dir)),
+                "security.tls.certificate-chain = " + quote(ClusterLayout.chain(dir)),
+                "security.trust.roots = " + quote(ClusterLayout.roots(dir)),
+                "security.trust.crls = [" + quote(ClusterLayout.crl(dir)) + "]",
+                "security.tokens.file = " + quote(ClusterLayout.token(dir))));
+        switch (node.kind()) {
+            case "storage" -> {
+                lines.add("storage.root = " + quote(dir.resolve("repos")));
+                lines.add("storage.name = " + quote(VIRTUAL_STORAGE));
+            }
+            case "proxy" -> lines.addAll(proxyLines());
+            default -> {
+            }
+        }
+        lines.add("security.phase = " + manifest.phase());
+        Path config = ClusterLayout.config(dir);
+        SecureFiles.writePublic(config, String.join("\n", lines) + "\n");
+        return config;
+    }
+
+    private List<String> proxyLines() {
+        List<String> storages = new ArrayList<>();
+        for (ClusterManifest.Node storage : manifest.ofKind("storage")) {
+            storages.add("{name = " + quote(storage.name()) + ", tls-address = " + quote(storage.tlsAddress())
+                    + ", plaintext-address = " + quote(storage.plaintextAddress())
+                    + ", health-address = " + quote(storage.healthAddress()) + "}");
+        }
+        ClusterManifest.Node coordinator = manifest.ofKind("coordinator").get(0);
+        return List.of(
+                "proxy.virtual-storage = " + quote(VIRTUAL_STORAGE),
+                "proxy.storages = [" + String.join(", ", storages) + "]",
+                "proxy.coordinator.mode = standalone",
+                "proxy.coordinator.name = " + quote(coordinator.name()),
+                "proxy.coordinator.tls-address = " + quote(coordinator.tlsAddress()),
+                "proxy.coordinator.plaintext-address = " + quote(coordinator.plaintextAddress()));
+    }
+
+    private static String quote(Object value) {
+        return "\"" + value.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}
