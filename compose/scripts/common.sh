@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the compose services' scripts (sourced, not run). Runs inside the Gitward image.
 #
 # IDENTITIES lists what the pki and rotator services provision, one ROLE:NAME:DIR per word: the
@@ -39,6 +40,18 @@ unlock_ca() {
   exec 8>&-
 }
 
+# "role/name, role/name, ..." of IDENTITIES, for logs.
+identity_names() {
+  local entry role name rest names=()
+  for entry in $IDENTITIES; do
+    IFS=: read -r role name rest <<<"$entry"
+    names+=("$role/$name")
+  done
+  local IFS=, joined
+  joined="${names[*]}"
+  echo "${joined//,/, }"
+}
+
 require_identities() {
   [ -n "${IDENTITIES:-}" ] || die "IDENTITIES is empty (expected: ROLE:NAME:DIR words, set in docker-compose.yml)"
   [ -n "${TRUST_DOMAIN:-}" ] || die "TRUST_DOMAIN is empty (set GITWARD_TRUST_DOMAIN in compose/.env)"
@@ -63,7 +76,9 @@ publish() {
   local src="$PKI_DIR/nodes/$role/$name"
   local version
   version="..$(date -u +%Y_%m_%d_%H_%M_%S.%N)"
-  [ -f "$src/key.pem" ] && [ -f "$src/chain.pem" ] || die "no key/chain for $role/$name in $src"
+  if [ ! -f "$src/key.pem" ] || [ ! -f "$src/chain.pem" ]; then
+    die "no key/chain for $role/$name in $src"
+  fi
   mkdir -p "$dir"
   mkdir "$dir/$version"
   install -m 0600 "$src/key.pem" "$dir/$version/key.pem"
