@@ -56,7 +56,8 @@ public record ClientEndpoint(ListenAddress address, boolean plaintext, Path root
 
     /** The channel and whatever else must be closed with it. */
     public Connection open() throws ClientException {
-        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.host(), address.port());
+        // No retries: a failed call is reported, never silently repeated.
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.host(), address.port()).disableRetry();
         if (plaintext) {
             builder.usePlaintext();
         } else {

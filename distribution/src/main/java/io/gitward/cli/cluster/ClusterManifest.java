@@ -11,12 +11,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What a local cluster is: its trust domain, the phase it runs at, its certificates' and CRL's lifetimes, and
- * its nodes in start order (the proxy last) with their ports. Written by {@code up}, changed by {@code phase};
- * pids and readiness are read from the nodes' own files.
+ * What a local cluster is: its trust domain, the phase it runs at and since when, its certificates' and CRL's
+ * lifetimes, and its nodes in start order (the proxy last) with their ports. Written by {@code up}, changed by
+ * {@code phase}; pids and readiness are read from the nodes' own files.
  */
-public record ClusterManifest(String schema, String trustDomain, int phase, long leafTtlSeconds, long crlValiditySeconds,
-        List<Node> nodes) {
+public record ClusterManifest(String schema, String trustDomain, int phase, String phaseSince, long leafTtlSeconds,
+        long crlValiditySeconds, List<Node> nodes) {
     public static final String SCHEMA = "gitward.cluster/v1";
 
     /**
@@ -40,6 +40,8 @@ public record ClusterManifest(String schema, String trustDomain, int phase, long
 
     public ClusterManifest {
         nodes = List.copyOf(nodes);
+        // A manifest without the time counts every audit entry since the beginning.
+        phaseSince = phaseSince == null ? java.time.Instant.EPOCH.toString() : phaseSince;
     }
 
     public Node proxy() {
@@ -51,8 +53,9 @@ public record ClusterManifest(String schema, String trustDomain, int phase, long
         return nodes.stream().filter(node -> node.kind().equals(kind)).toList();
     }
 
-    public ClusterManifest withPhase(int next) {
-        return new ClusterManifest(schema, trustDomain, next, leafTtlSeconds, crlValiditySeconds, nodes);
+    /** The same cluster, at phase {@code next} since {@code since}. */
+    public ClusterManifest withPhase(int next, java.time.Instant since) {
+        return new ClusterManifest(schema, trustDomain, next, since.toString(), leafTtlSeconds, crlValiditySeconds, nodes);
     }
 
     public void write(Path file) throws IOException {

@@ -110,7 +110,9 @@ public final class LocalCluster {
             nodes.add(new ClusterManifest.Node(name, name.substring(0, name.indexOf('-')), ports.get(3 * i),
                     ports.get(3 * i + 1), ports.get(3 * i + 2)));
         }
-        return new ClusterManifest(ClusterManifest.SCHEMA, trustDomain, phase, options.leafTtl().toSeconds(),
+        String since = existing.filter(had -> had.phase() == phase).map(ClusterManifest::phaseSince)
+                .orElse(Instant.now().toString());
+        return new ClusterManifest(ClusterManifest.SCHEMA, trustDomain, phase, since, options.leafTtl().toSeconds(),
                 options.crlValidity().toSeconds(), nodes);
     }
 

@@ -22,6 +22,11 @@ final class NodeConfigs {
     }
 
     Path write(ClusterManifest.Node node) throws IOException {
+        return write(node, false);
+    }
+
+    /** With {@code allowDowngrade}, the running node accepts this config's lower phase on reload. */
+    Path write(ClusterManifest.Node node, boolean allowDowngrade) throws IOException {
         Path dir = layout.nodeDir(node.name());
         List<String> lines = new ArrayList<>(List.of(
                 "# Written by ./gitward up; ./gitward phase changes security.phase in place.",
@@ -46,6 +51,9 @@ final class NodeConfigs {
             }
         }
         lines.add("security.phase = " + manifest.phase());
+        if (allowDowngrade) {
+            lines.add("security.allow-downgrade = true");
+        }
         Path config = ClusterLayout.config(dir);
         SecureFiles.writePublic(config, String.join("\n", lines) + "\n");
         return config;

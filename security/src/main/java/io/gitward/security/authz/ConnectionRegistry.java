@@ -3,7 +3,11 @@ package io.gitward.security.authz;
 import io.gitward.security.tls.HandshakeFailures;
 import io.gitward.security.x509.CertificateRejectedException;
 import io.gitward.security.x509.RejectReason;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -98,6 +102,39 @@ public final class ConnectionRegistry {
      */
     private static void cut(Channel channel) {
         channel.eventLoop().execute(() -> channel.unsafe().close(channel.unsafe().voidPromise()));
+    }
+
+    /**
+     * Gracefully retires every TLS connection that presented no client certificate: a connection keeps what its
+     * handshake had, so after the node starts asking for certificates those clients must reconnect to present
+     * one. First a GOAWAY that lets no new stream start (clients open a new connection for their next call, none
+     * fails), then, after {@code grace}, the close, which waits for streams still running.
+     *
+     * @return the remote addresses retired
+     */
+    public List<String> drainWithoutClientCertificate(java.time.Duration grace) {
+        List<String> drained = new ArrayList<>();
+        for (Channel channel : channels.values()) {
+            SslHandler ssl = channel.pipeline().get(SslHandler.class);
+            if (ssl != null && ssl.handshakeFuture().isSuccess() && peerChain(channel) == null) {
+                drain(channel, grace);
+                drained.add(describe(channel.remoteAddress()));
+            }
+        }
+        return drained;
+    }
+
+    private static void drain(Channel channel, java.time.Duration grace) {
+        channel.eventLoop().execute(() -> {
+            Http2ConnectionHandler http2 = channel.pipeline().get(Http2ConnectionHandler.class);
+            if (http2 != null) {
+                ChannelHandlerContext context = channel.pipeline().context(http2);
+                // The largest stream id: streams the client is opening right now still run; it opens no more.
+                http2.goAway(context, Integer.MAX_VALUE, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
+                        context.newPromise());
+            }
+            channel.eventLoop().schedule(() -> channel.close(), grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        });
     }
 
     /**

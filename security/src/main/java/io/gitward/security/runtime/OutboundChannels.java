@@ -38,12 +38,18 @@ public final class OutboundChannels {
     private final Supplier<PhaseFlags> flags;
     private final Supplier<Tokens> tokens;
     private final Map<NodeIdentity, ReloadableSslContext> contexts = new ConcurrentHashMap<>();
+    /**
+     * The flags dials follow: updated only after the client contexts were rebuilt for them, so a channel that
+     * re-dials for a new phase never gets a context of the old one (e.g. one without the client certificate).
+     */
+    private volatile PhaseFlags dialFlags;
 
     public OutboundChannels(NodeCredentials credentials, TlsProvider provider, Supplier<PhaseFlags> flags,
             Supplier<Tokens> tokens) {
         this.credentials = requireNonNull(credentials, "credentials");
         this.provider = requireNonNull(provider, "provider");
         this.flags = requireNonNull(flags, "flags");
+        this.dialFlags = flags.get();
         this.tokens = requireNonNull(tokens, "tokens");
         credentials.onKeyMaterialChange(key -> rebuildAll());
     }
@@ -60,11 +66,11 @@ public final class OutboundChannels {
 
     /** How the current flags say to reach {@code peer}. */
     private Route route(PeerEndpoint peer) {
-        PhaseFlags current = flags.get();
+        PhaseFlags current = dialFlags;
         boolean tls = peer.tls() != null && (current.outboundTls() || peer.plaintext() == null);
         boolean sendToken = current.outboundToken() == OutboundToken.ALWAYS
                 || (current.outboundToken() == OutboundToken.PLAINTEXT_ONLY && !tls);
-        return new Route(tls, sendToken);
+        return new Route(tls, tls && current.outboundClientCert(), sendToken);
     }
 
     private ManagedChannel connect(PeerEndpoint peer, Route route) throws SSLException {
@@ -81,11 +87,14 @@ public final class OutboundChannels {
         return builder.build();
     }
 
-    /** Transport and token decision of one dial. */
-    record Route(boolean tls, boolean token) {
+    /**
+     * What one dial decided: TLS or plaintext, a client certificate or none (a connection keeps what its
+     * handshake presented, so presenting one from now on takes a new connection), a token or none.
+     */
+    record Route(boolean tls, boolean clientCertificate, boolean token) {
     }
 
-    private ReloadableSslContext contextFor(NodeIdentity expected) throws SSLException {
+    private synchronized ReloadableSslContext contextFor(NodeIdentity expected) throws SSLException {
         ReloadableSslContext existing = contexts.get(expected);
         if (existing != null) {
             return existing;
@@ -96,21 +105,27 @@ public final class OutboundChannels {
     }
 
     private io.netty.handler.ssl.SslContext build(NodeIdentity expected) throws SSLException {
-        KeyMaterial key = flags.get().outboundClientCert() ? credentials.keyMaterial() : null;
+        return build(expected, dialFlags);
+    }
+
+    private io.netty.handler.ssl.SslContext build(NodeIdentity expected, PhaseFlags using) throws SSLException {
+        KeyMaterial key = using.outboundClientCert() ? credentials.keyMaterial() : null;
         return TlsContexts.client(credentials, key, expected, provider);
     }
 
-    /** Called when the key rotates or the outbound flags change. */
-    public void rebuildAll() {
+    /** Called when the key rotates or the outbound flags change: contexts first, then the flags dials follow. */
+    public synchronized void rebuildAll() {
+        PhaseFlags next = flags.get();
         for (Map.Entry<NodeIdentity, ReloadableSslContext> entry : contexts.entrySet()) {
             try {
-                entry.getValue().swap(build(entry.getKey()));
+                entry.getValue().swap(build(entry.getKey(), next));
             } catch (SSLException e) {
                 org.slf4j.LoggerFactory.getLogger(OutboundChannels.class).error(
                         "cannot rebuild the client TLS context for {}; keeping the previous one: {}", entry.getKey(),
                         e.getMessage());
             }
         }
+        dialFlags = next;
     }
 
     /** Adds {@code authorization: Bearer <fresh token>} to each call; a token is never reused. */

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A long-lived channel to one peer that keeps up with phase changes. Channels are dialed once and cached by
  * their users, so without this a proxy that dialed a storage node over plaintext in phase 0 would still use
- * plaintext after the phase closed that listener, and one dialed with a token would keep sending it. Each
+ * plaintext after the phase closed that listener, one dialed with a token would keep sending it, and a TLS
+ * connection opened before certificates were presented would never present one. Each
  * call checks the route the flags ask for now; when it differs, a new connection is dialed for this and later
  * calls, and the old one drains its in-flight calls and closes.
  */

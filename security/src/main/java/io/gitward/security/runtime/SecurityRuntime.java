@@ -51,6 +51,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class SecurityRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SecurityRuntime.class);
+    /** Between the GOAWAY that stops new streams on a retired connection and its close. */
+    private static final java.time.Duration CONNECTION_DRAIN_GRACE = java.time.Duration.ofSeconds(2);
+    /** How long clients told to reconnect get before a stricter client-auth policy applies. */
+    private static final java.time.Duration RECONNECT_WAIT = java.time.Duration.ofMillis(500);
 
     private final SecuritySettings settings;
     private final NodeKind kind;
@@ -172,13 +176,32 @@ public final class SecurityRuntime implements AutoCloseable {
         return builder;
     }
 
-    /** Installs new flags (a phase change by reload): access policy, client-auth of new handshakes, outbound rules. */
+    /**
+     * Installs new flags (a phase change by reload): access policy, client-auth of new handshakes, outbound rules.
+     * When client certificates become asked for (or required), new handshakes ask first, connections that have
+     * none are told to reconnect, and only after they had a moment to do so does the stricter policy apply: a
+     * client that can present a certificate never meets the new rules on a connection that could not.
+     */
     public void applyFlags(EffectiveFlags next) {
+        EffectiveFlags current = flags.get();
+        boolean clientAuthChanged = current.flags().clientAuth() != next.flags().clientAuth();
+        if (clientAuthChanged && credentials.keyMaterial() != null) {
+            rebuildServerContext(credentials.keyMaterial(), next.flags().clientAuth());
+            if (next.flags().clientAuth().ordinal() > current.flags().clientAuth().ordinal()) {
+                List<String> drained = registry.drainWithoutClientCertificate(CONNECTION_DRAIN_GRACE);
+                if (!drained.isEmpty()) {
+                    LOG.info("client certificates are now {}: {} connection(s) without one asked to reconnect",
+                            next.flags().clientAuth(), drained.size());
+                    try {
+                        Thread.sleep(RECONNECT_WAIT.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        }
         EffectiveFlags previous = flags.getAndSet(next);
         policy.set(new AccessPolicy(policy.get().scopes(), next.flags()));
-        if (previous.flags().clientAuth() != next.flags().clientAuth() && credentials.keyMaterial() != null) {
-            rebuildServerContext(credentials.keyMaterial());
-        }
         if (previous.flags().staleCrlFailsClosed() != next.flags().staleCrlFailsClosed()) {
             TrustState trust = credentials.trust();
             credentials.updateTrust(new TrustState(trust.material(), trust.identityMode(),
@@ -248,11 +271,15 @@ public final class SecurityRuntime implements AutoCloseable {
     }
 
     private void rebuildServerContext(KeyMaterial key) {
+        rebuildServerContext(key, flags.get().flags().clientAuth());
+    }
+
+    private void rebuildServerContext(KeyMaterial key, io.netty.handler.ssl.ClientAuth clientAuth) {
         if (serverContext == null) {
             return;
         }
         try {
-            serverContext.swap(TlsContexts.server(credentials, key, flags.get().flags().clientAuth(), settings.provider()));
+            serverContext.swap(TlsContexts.server(credentials, key, clientAuth, settings.provider()));
         } catch (SSLException e) {
             reloads.failure("tls-context");
             LOG.error("cannot build a TLS context for {}; the previous one stays in use: {}", key, e.getMessage());

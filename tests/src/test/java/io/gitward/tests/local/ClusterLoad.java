@@ -1,0 +1,118 @@
+package io.gitward.tests.local;
+
+import com.google.protobuf.ByteString;
+import io.gitward.cli.client.ClientEndpoint;
+import io.gitward.proto.CommitFilesRequest;
+import io.gitward.proto.FileAction;
+import io.gitward.proto.FindRefRequest;
+import io.gitward.proto.OperationServiceGrpc;
+import io.gitward.proto.RefServiceGrpc;
+import io.gitward.proto.Repository;
+import io.gitward.proto.Signature;
+import io.gitward.security.identity.NodeIdentity;
+import io.gitward.security.server.ListenAddress;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A steady read/write loop against a local cluster's proxy over ONE long-lived channel, retries off: a commit,
+ * then a read of the branch, again and again, bounded in count and time. It presents the client certificate
+ * whenever a server asks for one and sends a legacy token with every call (phases 0 and 1 need it), as a
+ * client migrating along the phases would. Every failure is kept.
+ */
+final class ClusterLoad implements AutoCloseable {
+    private static final int MAX_CALLS = 100_000;
+    private static final long MAX_MILLIS = TimeUnit.MINUTES.toMillis(8);
+
+    private final ClientEndpoint.Connection connection;
+    private final Repository repository;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final AtomicInteger succeeded = new AtomicInteger();
+    private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    private final Thread thread;
+
+    private ClusterLoad(ClientEndpoint.Connection connection, String path) {
+        this.connection = connection;
+        this.repository = Repository.newBuilder().setStorageName("default").setRelativePath(path).build();
+        this.thread = new Thread(this::loop, "cluster-load");
+    }
+
+    static ClusterLoad start(Path cluster, String path) throws Exception {
+        Path client = cluster.resolve("clients/client-1");
+        int port = io.gitward.security.json.Json.mapper().readTree(cluster.resolve("cluster.json").toFile()).get("nodes")
+                .get(4).get("tls_port").asInt();
+        ClientEndpoint endpoint = new ClientEndpoint(new ListenAddress("127.0.0.1", port), false,
+                client.resolve("tls/roots.pem"), client.resolve("tls/crl.pem"), client.resolve("tls/chain.pem"),
+                client.resolve("tls/key.pem"), NodeIdentity.of("local.gitward", "proxy", "proxy-1"), client.resolve("token"));
+        ClusterLoad load = new ClusterLoad(endpoint.open(), path);
+        load.thread.start();
+        return load;
+    }
+
+    private void loop() {
+        long deadline = System.currentTimeMillis() + MAX_MILLIS;
+        for (int i = 0; i < MAX_CALLS && !stop.get() && System.currentTimeMillis() < deadline; i++) {
+            try {
+                if (i % 2 == 0) {
+                    Signature me = Signature.newBuilder().setName("Load").setEmail("load@example.com")
+                            .setTimeSeconds(1_767_000_000L + i).setTimeSet(true).build();
+                    OperationServiceGrpc.newBlockingStub(connection.calls()).withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .commitFiles(CommitFilesRequest.newBuilder().setRepository(repository).setBranch("main")
+                                    .setMessage("load " + i).setAuthor(me).setCommitter(me).addActions(FileAction.newBuilder()
+                                            .setType(FileAction.Type.CREATE).setPath("load/" + i + ".txt")
+                                            .setContent(ByteString.copyFromUtf8("load " + i))).build());
+                } else {
+                    RefServiceGrpc.newBlockingStub(connection.calls()).withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .findRef(FindRefRequest.newBuilder().setRepository(repository).setName("refs/heads/main").build());
+                }
+                succeeded.incrementAndGet();
+            } catch (StatusRuntimeException e) {
+                failures.add(java.time.Instant.now() + " call " + i + ": " + e.getStatus().getCode() + " "
+                        + e.getStatus().getDescription());
+            }
+        }
+    }
+
+    int succeeded() {
+        return succeeded.get();
+    }
+
+    List<String> failures() {
+        synchronized (failures) {
+            return List.copyOf(failures);
+        }
+    }
+
+    /** Waits until {@code count} calls succeeded in total (at most two minutes). */
+    void awaitCalls(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (succeeded.get() < count && System.nanoTime() < deadline && thread.isAlive()) {
+            Thread.sleep(50);
+        }
+        if (succeeded.get() < count) {
+            throw new AssertionError("only " + succeeded.get() + " of " + count + " calls succeeded; failures: " + failures());
+        }
+    }
+
+    void stop() throws InterruptedException {
+        stop.set(true);
+        thread.join(TimeUnit.SECONDS.toMillis(60));
+    }
+
+    @Override
+    public void close() {
+        stop.set(true);
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(60));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        connection.close();
+    }
+}
