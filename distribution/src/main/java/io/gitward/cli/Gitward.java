@@ -2,8 +2,11 @@ package io.gitward.cli;
 
 import io.gitward.cli.client.ClientCommand;
 import io.gitward.cli.cluster.AuditCommand;
+import io.gitward.cli.cluster.CaCommand;
+import io.gitward.cli.cluster.CheckCommand;
 import io.gitward.cli.cluster.DownCommand;
 import io.gitward.cli.cluster.PhaseCommand;
+import io.gitward.cli.cluster.RotateCommand;
 import io.gitward.cli.cluster.StatusCommand;
 import io.gitward.cli.cluster.SuperviseCommand;
 import io.gitward.cli.cluster.UpCommand;
@@ -15,8 +18,9 @@ import picocli.CommandLine.Command;
 /** {@code gitward}: the single entry point of the distribution. */
 @Command(name = "gitward", mixinStandardHelpOptions = true, versionProvider = Gitward.Version.class,
         description = "Git storage cluster whose nodes authenticate each other with mutual TLS identities.",
-        subcommands = {UpCommand.class, StatusCommand.class, ClientCommand.class, PhaseCommand.class, AuditCommand.class,
-            DownCommand.class, NodeCommand.class, PkiCommand.class, BenchCommand.class, SuperviseCommand.class})
+        subcommands = {UpCommand.class, StatusCommand.class, ClientCommand.class, PhaseCommand.class, RotateCommand.class,
+            CaCommand.class, CheckCommand.class, AuditCommand.class, DownCommand.class, NodeCommand.class, PkiCommand.class,
+            BenchCommand.class, SuperviseCommand.class})
 public final class Gitward implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

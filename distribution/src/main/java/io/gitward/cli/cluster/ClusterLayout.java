@@ -18,8 +18,24 @@ public record ClusterLayout(Path dir) {
         return dir.resolve("cluster.json");
     }
 
+    /** The certificate authority that issues; during a rollover, after {@code ca activate}, the new one. */
     public Path pki() {
         return dir.resolve("pki");
+    }
+
+    /** A new CA between {@code ca prepare} and {@code ca activate}: trusted, not issuing yet. */
+    public Path pkiNext() {
+        return dir.resolve("pki-next");
+    }
+
+    /** The previous CA between {@code ca activate} and {@code ca retire}: still trusted, no longer issuing. */
+    public Path pkiPrevious() {
+        return dir.resolve("pki-previous");
+    }
+
+    /** Where retired CAs are kept (never trusted again). */
+    public Path retired() {
+        return dir.resolve("retired");
     }
 
     public Path lock() {

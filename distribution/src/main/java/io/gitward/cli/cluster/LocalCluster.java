@@ -121,7 +121,7 @@ public final class LocalCluster {
         LocalPki pki = LocalPki.openOrCreate(layout, manifest.trustDomain(), Duration.ofSeconds(manifest.leafTtlSeconds()),
                 Duration.ofSeconds(manifest.crlValiditySeconds()));
         Instant now = Instant.now();
-        if (Renewals.crlDue(pki.authority().layout().crl(), now)) {
+        if (pki.crlDue(now)) {
             pki.resignCrl(Duration.ofSeconds(manifest.crlValiditySeconds()));
         }
         byte[] token = tokenSecret();

@@ -1,5 +1,6 @@
 package io.gitward.cli.cluster;
 
+import io.gitward.pki.CaLayout;
 import io.gitward.pki.CertificateAuthority;
 import io.gitward.pki.CertificateProfiles;
 import io.gitward.pki.CsrRequest;
@@ -18,12 +19,15 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The local cluster's certificate authority and how identities get their files: each key is made in the
- * identity's own directory, only a certificate request reaches the CA, and the signed chain comes back with
- * the bundle and the CRL — published as one set ({@link ProjectedFiles}).
+ * The local cluster's certificate authorities and how identities get their files: each key is made in the
+ * identity's own directory, only a certificate request reaches the issuing CA, and the signed chain comes back
+ * with the bundle and the CRLs — published as one set ({@link ProjectedFiles}). The bundle holds every CA that
+ * is present: during a rollover the prepared next CA or the previous one as well.
  */
 public final class LocalPki {
     private static final Duration CA_TTL = Duration.ofDays(3650);
@@ -73,7 +77,7 @@ public final class LocalPki {
             byte[] chain = Files.readAllBytes(ca.layout().nodeDir(role, name).resolve("chain.pem"));
             new ProjectedFiles(ClusterLayout.tls(identityDir)).publish(Map.of(ProjectedFiles.KEY,
                     KeyFiles.encode(keys.getPrivate(), null), ProjectedFiles.CHAIN, chain, ProjectedFiles.ROOTS,
-                    Files.readAllBytes(ca.layout().roots()), ProjectedFiles.CRL, Files.readAllBytes(ca.layout().crl())));
+                    trusted(CaLayout::roots), ProjectedFiles.CRL, trusted(CaLayout::crl)));
         } catch (PkiException | IOException e) {
             throw new ClusterException("certificate for " + identity + " in " + identityDir + ": " + e.getMessage(), e);
         }
@@ -89,18 +93,45 @@ public final class LocalPki {
                 throw new ClusterException(identityDir + " has no key or chain yet; run ./gitward up to provision it");
             }
             files.publish(Map.of(ProjectedFiles.KEY, key, ProjectedFiles.CHAIN, chain, ProjectedFiles.ROOTS,
-                    Files.readAllBytes(ca.layout().roots()), ProjectedFiles.CRL, Files.readAllBytes(ca.layout().crl())));
+                    trusted(CaLayout::roots), ProjectedFiles.CRL, trusted(CaLayout::crl)));
         } catch (IOException e) {
             throw new ClusterException("trust files of " + identityDir + ": " + e.getMessage(), e);
         }
     }
 
-    /** Re-signs the CRL with a fresh validity. */
+    /** Re-signs the CRL of every CA present with a fresh validity. */
     public void resignCrl(Duration validity) throws ClusterException {
-        try {
-            ca.refreshCrl(validity);
-        } catch (PkiException e) {
-            throw new ClusterException("re-signing the CRL in " + layout.pki() + ": " + e.getMessage(), e);
+        for (Path dir : present()) {
+            try {
+                (dir.equals(layout.pki()) ? ca : CertificateAuthority.open(dir, null, Clock.systemUTC())).refreshCrl(validity);
+            } catch (PkiException e) {
+                throw new ClusterException("re-signing the CRL in " + dir + ": " + e.getMessage(), e);
+            }
         }
+    }
+
+    /** The CAs present, the issuing one first. */
+    public List<Path> present() {
+        List<Path> present = new ArrayList<>();
+        for (Path dir : List.of(layout.pki(), layout.pkiNext(), layout.pkiPrevious())) {
+            if (Files.exists(new CaLayout(dir).caDir())) {
+                present.add(dir);
+            }
+        }
+        return present;
+    }
+
+    /** The next CRL due among the CAs present: the earliest half-validity point. */
+    public boolean crlDue(java.time.Instant now) {
+        return present().stream().anyMatch(dir -> Renewals.crlDue(new CaLayout(dir).crl(), now));
+    }
+
+    /** The files of every CA present, concatenated: roots for the bundle, CRLs for the CRL file. */
+    private byte[] trusted(java.util.function.Function<CaLayout, Path> file) throws IOException {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (Path dir : present()) {
+            all.writeBytes(Files.readAllBytes(file.apply(new CaLayout(dir))));
+        }
+        return all.toByteArray();
     }
 }

@@ -50,7 +50,7 @@ public final class Supervisor {
             LocalPki pki = LocalPki.openOrCreate(layout, manifest.trustDomain(), leafTtl, crlValidity);
             Map<Path, Role> identities = new LocalCluster(layout, log).identities(manifest);
             Instant now = Instant.now();
-            if (Renewals.crlDue(pki.authority().layout().crl(), now)) {
+            if (pki.crlDue(now)) {
                 pki.resignCrl(crlValidity);
                 for (Path dir : identities.keySet()) {
                     pki.refreshTrust(dir);

@@ -12,6 +12,7 @@ import io.gitward.proto.Signature;
 import io.gitward.security.identity.NodeIdentity;
 import io.gitward.security.server.ListenAddress;
 import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,21 +25,29 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A steady read/write loop against a local cluster's proxy over ONE long-lived channel, retries off: a commit,
  * then a read of the branch, again and again, bounded in count and time. It presents the client certificate
  * whenever a server asks for one and sends a legacy token with every call (phases 0 and 1 need it), as a
- * client migrating along the phases would. Every failure is kept.
+ * client migrating along the phases would. Like any client whose certificates are rotated for it, it reloads
+ * them when its projected files change: the next calls go over a new connection, the old one drains. Every
+ * failure is kept.
  */
 final class ClusterLoad implements AutoCloseable {
     private static final int MAX_CALLS = 100_000;
     private static final long MAX_MILLIS = TimeUnit.MINUTES.toMillis(8);
 
-    private final ClientEndpoint.Connection connection;
+    private final ClientEndpoint endpoint;
+    private final Path files;
+    private ClientEndpoint.Connection connection;
+    private Path loaded;
     private final Repository repository;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicInteger succeeded = new AtomicInteger();
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private final Thread thread;
 
-    private ClusterLoad(ClientEndpoint.Connection connection, String path) {
-        this.connection = connection;
+    private ClusterLoad(ClientEndpoint endpoint, Path files, String path) throws Exception {
+        this.endpoint = endpoint;
+        this.files = files;
+        this.loaded = Files.readSymbolicLink(files.resolve("..data"));
+        this.connection = endpoint.open();
         this.repository = Repository.newBuilder().setStorageName("default").setRelativePath(path).build();
         this.thread = new Thread(this::loop, "cluster-load");
     }
@@ -50,7 +59,7 @@ final class ClusterLoad implements AutoCloseable {
         ClientEndpoint endpoint = new ClientEndpoint(new ListenAddress("127.0.0.1", port), false,
                 client.resolve("tls/roots.pem"), client.resolve("tls/crl.pem"), client.resolve("tls/chain.pem"),
                 client.resolve("tls/key.pem"), NodeIdentity.of("local.gitward", "proxy", "proxy-1"), client.resolve("token"));
-        ClusterLoad load = new ClusterLoad(endpoint.open(), path);
+        ClusterLoad load = new ClusterLoad(endpoint, client.resolve("tls"), path);
         load.thread.start();
         return load;
     }
@@ -59,6 +68,7 @@ final class ClusterLoad implements AutoCloseable {
         long deadline = System.currentTimeMillis() + MAX_MILLIS;
         for (int i = 0; i < MAX_CALLS && !stop.get() && System.currentTimeMillis() < deadline; i++) {
             try {
+                reloadIfChanged();
                 if (i % 2 == 0) {
                     Signature me = Signature.newBuilder().setName("Load").setEmail("load@example.com")
                             .setTimeSeconds(1_767_000_000L + i).setTimeSet(true).build();
@@ -75,7 +85,20 @@ final class ClusterLoad implements AutoCloseable {
             } catch (StatusRuntimeException e) {
                 failures.add(java.time.Instant.now() + " call " + i + ": " + e.getStatus().getCode() + " "
                         + e.getStatus().getDescription());
+            } catch (Exception e) {
+                failures.add(java.time.Instant.now() + " call " + i + ": reloading the client's files: " + e);
             }
+        }
+    }
+
+    /** New files: a new connection for the next calls; the old one finishes what it carries, then closes. */
+    private void reloadIfChanged() throws Exception {
+        Path now = Files.readSymbolicLink(files.resolve("..data"));
+        if (!now.equals(loaded)) {
+            ClientEndpoint.Connection previous = connection;
+            connection = endpoint.open();
+            loaded = now;
+            previous.channel().shutdown();
         }
     }
 

@@ -92,6 +92,12 @@ class LocalClusterIT {
         assertTrue(audit.output().contains("spiffe://local.gitward/client/client-1"), audit.output());
         assertTrue(audit.output().contains("phase 6 is the last phase"), audit.output());
 
+        GitwardProcess.Result check = gitward("check", "--dir", cluster.toString());
+        assertEquals(0, check.exitCode(), check.output());
+        assertTrue(check.output().contains("[ok]   every node trusts the same roots")
+                && check.output().contains("[ok]   the renewer runs") && check.output().contains("OK: 0 failed"),
+                check.output());
+
         assertKeysAreOwnerOnlyAndTheCaKeyStaysInPki();
 
         GitwardProcess.Result down = gitward("down", "--dir", cluster.toString());
@@ -104,6 +110,9 @@ class LocalClusterIT {
         GitwardProcess.Result after = gitward("status", "--dir", cluster.toString());
         assertEquals(1, after.exitCode(), after.output());
         assertTrue(after.output().contains("not running"), after.output());
+        GitwardProcess.Result failing = gitward("check", "--dir", cluster.toString());
+        assertEquals(1, failing.exitCode(), failing.output());
+        assertTrue(failing.output().contains("[FAIL] proxy-1 runs and answers: not running"), failing.output());
         GitwardProcess.Result client = gitward("client", "--dir", cluster.toString(), "read", "demo.git", "README.md");
         assertEquals(2, client.exitCode());
         assertTrue(client.output().contains("the proxy is not running"), client.output());
@@ -151,6 +160,73 @@ class LocalClusterIT {
             assertEquals(List.of(), load.failures(), "failed calls while the phase changed");
             assertTrue(load.succeeded() > 60, "calls made: " + load.succeeded());
         }
+    }
+
+    @Test
+    void rotationAndACaRolloverUnderLoadFailNoCallAndTheOldCaIsRefusedAfterwards() throws Exception {
+        cluster = dir.resolve("rotation");
+        assertEquals(0, gitward("up", "--dir", cluster.toString()).exitCode());
+        assertEquals(0, gitward("client", "--dir", cluster.toString(), "create", "rotate.git").exitCode());
+        Path oldClient = Files.createDirectories(dir.resolve("old-client"));
+        for (String file : List.of("chain.pem", "key.pem")) {
+            Files.copy(cluster.resolve("clients/client-1/tls/" + file), oldClient.resolve(file));
+        }
+        JsonNode before = Json.mapper().readTree(jsonOf(gitward("status", "--dir", cluster.toString(), "--json")));
+        String oldRoot = before.get("nodes").get(0).get("root_fingerprints").get(0).asText();
+
+        try (ClusterLoad load = ClusterLoad.start(cluster, "rotate.git")) {
+            load.awaitCalls(20);
+            assertRefused(gitward("ca", "activate", "--dir", cluster.toString()), "run ./gitward ca prepare first");
+            assertRefused(gitward("ca", "retire", "--dir", cluster.toString()), "no previous CA");
+            succeeds("rotate");
+            JsonNode rotated = Json.mapper().readTree(jsonOf(gitward("status", "--dir", cluster.toString(), "--json")));
+            for (int i = 0; i < 5; i++) {
+                assertFalse(rotated.get("nodes").get(i).get("certificate_serial").asText().equals(
+                        before.get("nodes").get(i).get("certificate_serial").asText()), "new serial on node " + i);
+            }
+            load.awaitCalls(load.succeeded() + 20);
+            succeeds("ca", "prepare");
+            assertRefused(gitward("ca", "prepare", "--dir", cluster.toString()), "rollover is in progress");
+            succeeds("ca", "activate");
+            load.awaitCalls(load.succeeded() + 20);
+            succeeds("ca", "retire");
+            load.awaitCalls(load.succeeded() + 20);
+            load.stop();
+            assertEquals(List.of(), load.failures(), "failed calls during rotation and CA rollover");
+        }
+        JsonNode after = Json.mapper().readTree(jsonOf(gitward("status", "--dir", cluster.toString(), "--json")));
+        String newRoot = after.get("nodes").get(0).get("root_fingerprints").get(0).asText();
+        assertFalse(newRoot.equals(oldRoot));
+        for (JsonNode node : after.get("nodes")) {
+            assertEquals(List.of(newRoot), List.of(node.get("root_fingerprints").get(0).asText()), node.toString());
+            assertEquals(1, node.get("root_fingerprints").size(), "only the new root: " + node);
+        }
+        JsonNode manifest = Json.mapper().readTree(cluster.resolve("cluster.json").toFile());
+        String proxy = "127.0.0.1:" + manifest.get("nodes").get(4).get("tls_port").asInt();
+        Path current = cluster.resolve("clients/client-1/tls");
+        GitwardProcess.Result oldLeaf = listAs(proxy, oldClient.resolve("chain.pem"), oldClient.resolve("key.pem"));
+        assertEquals(1, oldLeaf.exitCode(), "a leaf of the retired CA is refused: " + oldLeaf.output());
+        assertTrue(oldLeaf.output().contains("UNAVAILABLE"), oldLeaf.output());
+        GitwardProcess.Result newLeaf = listAs(proxy, current.resolve("chain.pem"), current.resolve("key.pem"));
+        assertEquals(0, newLeaf.exitCode(), "the same call with the current leaf: " + newLeaf.output());
+    }
+
+    private GitwardProcess.Result listAs(String proxy, Path chain, Path key) throws Exception {
+        return gitward("client", "--address", proxy, "--ca", cluster.resolve("clients/client-1/tls/roots.pem").toString(),
+                "--server-id", "spiffe://local.gitward/proxy/proxy-1", "--cert", chain.toString(), "--key", key.toString(),
+                "list", "rotate.git");
+    }
+
+    private void succeeds(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(args));
+        command.addAll(List.of("--dir", cluster.toString()));
+        GitwardProcess.Result result = gitward(command.toArray(String[]::new));
+        assertEquals(0, result.exitCode(), String.join(" ", command) + "\n" + result.output());
+    }
+
+    private static void assertRefused(GitwardProcess.Result result, String reason) {
+        assertEquals(1, result.exitCode(), result.output());
+        assertTrue(result.output().contains(reason), result.output());
     }
 
     private void phase(String... args) throws Exception {
