@@ -33,7 +33,13 @@ public final class Gitward implements Runnable {
     public static void main(String[] args) {
         org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
         org.slf4j.bridge.SLF4JBridgeHandler.install();
-        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int exitCode = execute(out, err, args);
+        // Auto-flush acts on println only: output printed without a line end would be lost at exit.
+        out.flush();
+        err.flush();
+        System.exit(exitCode);
     }
 
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
