@@ -116,7 +116,23 @@ class LocalClusterIT {
         GitwardProcess.Result client = gitward("client", "--dir", cluster.toString(), "read", "demo.git", "README.md");
         assertEquals(2, client.exitCode());
         assertTrue(client.output().contains("the proxy is not running"), client.output());
-        cluster = null;
+
+        // Up again on the same directory: the data is still there. Then a crash (SIGKILL to every process) leaves
+        // stale pid and ready files behind; up recovers from them and nothing is lost.
+        assertEquals(0, gitward("up", "--dir", cluster.toString()).exitCode());
+        assertTrue(gitward("client", "--dir", cluster.toString(), "read", "demo.git", "README.md").output()
+                .contains("hello"));
+        JsonNode running = Json.mapper().readTree(jsonOf(gitward("status", "--dir", cluster.toString(), "--json")));
+        for (JsonNode node : running.get("nodes")) {
+            ProcessHandle.of(node.get("pid").asLong()).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        ProcessHandle.of(running.get("supervisor").get("pid").asLong()).ifPresent(ProcessHandle::destroyForcibly);
+        Thread.sleep(500);
+        assertTrue(Files.exists(cluster.resolve("nodes/proxy-1/node.pid")), "a crash leaves the pid file");
+        GitwardProcess.Result recovered = gitward("up", "--dir", cluster.toString());
+        assertEquals(0, recovered.exitCode(), recovered.output());
+        assertTrue(gitward("client", "--dir", cluster.toString(), "read", "demo.git", "README.md").output()
+                .contains("hello"));
     }
 
     @Test
