@@ -1,13 +1,9 @@
 package io.gitward.cli.cluster;
 
-import io.gitward.cli.client.ClientEndpoint;
 import io.gitward.pki.PkiException;
 import io.gitward.pki.Ttl;
 import io.gitward.proto.AuditRow;
-import io.gitward.proto.GetAuditRequest;
-import io.gitward.proto.SecurityAdminGrpc;
 import io.gitward.security.json.Json;
-import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -56,17 +51,7 @@ public final class AuditCommand implements Callable<Integer> {
         try {
             Instant from = Instant.now().minus(window());
             ClusterManifest manifest = ClusterManifest.read(layout);
-            Map<String, List<AuditRow>> audits = new LinkedHashMap<>();
-            for (ClusterManifest.Node node : manifest.nodes()) {
-                try (ClientEndpoint.Connection connection = NodeAdmin.open(layout, manifest, node, manifest.phase())) {
-                    audits.put(node.name(), SecurityAdminGrpc.newBlockingStub(connection.calls())
-                            .withDeadlineAfter(10, TimeUnit.SECONDS).getAudit(GetAuditRequest.getDefaultInstance())
-                            .getRowsList());
-                } catch (StatusRuntimeException e) {
-                    throw new ClusterException("cannot read the audit of " + node.name() + ": " + e.getStatus().getCode()
-                            + " " + e.getStatus().getDescription() + " (is it running? ./gitward status)");
-                }
-            }
+            Map<String, List<AuditRow>> audits = NodeAdmin.audits(layout, manifest);
             Integer next = manifest.phase() < 6 ? manifest.phase() + 1 : null;
             List<String> blockers = next == null ? List.of() : PhaseGate.blockers(next, audits, from).stream()
                     .map(PhaseGate.Blocker::describe).toList();

@@ -1,12 +1,9 @@
 package io.gitward.cli.cluster;
 
-import io.gitward.cli.client.ClientEndpoint;
 import io.gitward.pki.CaLayout;
 import io.gitward.pki.CertificateAuthority;
 import io.gitward.pki.KeyType;
 import io.gitward.pki.PkiException;
-import io.gitward.proto.GetSecurityStatusRequest;
-import io.gitward.proto.SecurityAdminGrpc;
 import io.gitward.proto.SecurityStatus;
 import io.gitward.proto.TrustedDomain;
 import io.gitward.security.identity.Role;
@@ -14,7 +11,6 @@ import io.gitward.security.identity.TrustDomain;
 import io.gitward.security.x509.Certificates;
 import io.gitward.security.x509.Pem;
 import io.gitward.security.x509.PemException;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -26,7 +22,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -160,21 +155,7 @@ final class CertificateRotation {
 
     private void awaitNode(ClusterManifest manifest, ClusterManifest.Node node, String what,
             Predicate<SecurityStatus> done) throws ClusterException, InterruptedException {
-        long deadline = System.nanoTime() + CONFIRM_TIMEOUT.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            try {
-                if (done.test(status(manifest, node))) {
-                    return;
-                }
-                last = "not yet";
-            } catch (ClusterException e) {
-                last = e.getMessage();
-            }
-            Thread.sleep(200);
-        }
-        throw new ClusterException(node.name() + " did not confirm that it " + what + " within "
-                + CONFIRM_TIMEOUT.toSeconds() + " s (" + last + "); see " + ClusterLayout.log(layout.nodeDir(node.name())));
+        NodeAdmin.await(layout, manifest, node, manifest.phase(), what, done, CONFIRM_TIMEOUT);
     }
 
     private List<String> nodesWhere(ClusterManifest manifest, Predicate<SecurityStatus> condition) throws ClusterException {
@@ -188,13 +169,7 @@ final class CertificateRotation {
     }
 
     private SecurityStatus status(ClusterManifest manifest, ClusterManifest.Node node) throws ClusterException {
-        try (ClientEndpoint.Connection connection = NodeAdmin.open(layout, manifest, node, manifest.phase())) {
-            return SecurityAdminGrpc.newBlockingStub(connection.calls()).withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .getSecurityStatus(GetSecurityStatusRequest.getDefaultInstance());
-        } catch (StatusRuntimeException e) {
-            throw new ClusterException(node.name() + " admin API: " + e.getStatus().getCode() + " "
-                    + e.getStatus().getDescription());
-        }
+        return NodeAdmin.securityStatus(layout, manifest, node, manifest.phase());
     }
 
     private static List<String> roots(SecurityStatus status) {

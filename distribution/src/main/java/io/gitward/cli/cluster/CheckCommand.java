@@ -1,25 +1,16 @@
 package io.gitward.cli.cluster;
 
-import io.gitward.cli.client.ClientEndpoint;
 import io.gitward.pki.CaLayout;
 import io.gitward.proto.AuditRow;
-import io.gitward.proto.GetAuditRequest;
-import io.gitward.proto.SecurityAdminGrpc;
 import io.gitward.security.identity.Role;
-import io.gitward.security.x509.Pem;
-import io.gitward.security.x509.PemException;
-import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.security.cert.X509CRL;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -66,16 +57,16 @@ public final class CheckCommand implements Callable<Integer> {
         LocalPki pki = LocalPki.openOrCreate(layout, manifest.trustDomain(), Duration.ofSeconds(manifest.leafTtlSeconds()),
                 Duration.ofSeconds(manifest.crlValiditySeconds()));
         for (Path ca : pki.present()) {
-            Instant expiry = notAfter(new CaLayout(ca).rootCertificate());
+            Instant expiry = Renewals.notAfter(new CaLayout(ca).rootCertificate());
             report(expiry != null && expiry.isAfter(now), expiry != null && expiry.isBefore(now.plus(CA_WARNING)),
                     "CA " + ca.getFileName() + " expires " + expiry);
-            Instant next = crlNextUpdate(new CaLayout(ca).crl());
+            Instant next = Renewals.crlNextUpdate(new CaLayout(ca).crl());
             report(next != null && next.isAfter(now), false, "CRL of " + ca.getFileName() + " valid until " + next);
         }
         Duration ttl = Duration.ofSeconds(manifest.leafTtlSeconds());
         for (Map.Entry<Path, Role> identity : new LocalCluster(layout, out).identities(manifest).entrySet()) {
             Path chain = ClusterLayout.chain(identity.getKey());
-            Instant expiry = notAfter(chain);
+            Instant expiry = Renewals.notAfter(chain);
             boolean overdue = Renewals.leafDueAt(chain, ttl).map(due -> due.plus(ttl.dividedBy(4)).isBefore(now))
                     .orElse(true);
             report(expiry != null && expiry.isAfter(now), overdue, "certificate of " + identity.getKey().getFileName()
@@ -111,15 +102,12 @@ public final class CheckCommand implements Callable<Integer> {
             report(true, false, "phase 6 is the last phase");
             return;
         }
-        Map<String, List<AuditRow>> audits = new LinkedHashMap<>();
-        for (ClusterManifest.Node node : manifest.nodes()) {
-            try (ClientEndpoint.Connection connection = NodeAdmin.open(layout, manifest, node, manifest.phase())) {
-                audits.put(node.name(), SecurityAdminGrpc.newBlockingStub(connection.calls())
-                        .withDeadlineAfter(10, TimeUnit.SECONDS).getAudit(GetAuditRequest.getDefaultInstance())
-                        .getRowsList());
-            } catch (ClusterException | StatusRuntimeException e) {
-                report(false, false, "audit of " + node.name() + " readable");
-            }
+        Map<String, List<AuditRow>> audits;
+        try {
+            audits = NodeAdmin.audits(layout, manifest);
+        } catch (ClusterException e) {
+            report(false, false, "audits readable: " + e.getMessage());
+            return;
         }
         List<PhaseGate.Blocker> blockers = PhaseGate.blockers(manifest.phase() + 1, audits,
                 Instant.parse(manifest.phaseSince()));
@@ -135,22 +123,5 @@ public final class CheckCommand implements Callable<Integer> {
             warned++;
         }
         out.println(mark + " " + what);
-    }
-
-    private static Instant notAfter(Path certificate) {
-        try {
-            return Pem.readCertificatesRequired(certificate).get(0).getNotAfter().toInstant();
-        } catch (PemException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static Instant crlNextUpdate(Path crl) {
-        try {
-            List<X509CRL> crls = Pem.readCrls(crl);
-            return crls.isEmpty() || crls.get(0).getNextUpdate() == null ? null : crls.get(0).getNextUpdate().toInstant();
-        } catch (PemException | RuntimeException e) {
-            return null;
-        }
     }
 }

@@ -3,17 +3,12 @@ package io.gitward.cli.cluster;
 import io.gitward.cli.client.ClientEndpoint;
 import io.gitward.pki.CaLayout;
 import io.gitward.proto.GetClusterStatusRequest;
-import io.gitward.proto.GetSecurityStatusRequest;
 import io.gitward.proto.ProxyAdminGrpc;
-import io.gitward.proto.SecurityAdminGrpc;
 import io.gitward.proto.SecurityStatus;
 import io.gitward.proto.StorageNodeStatus;
 import io.gitward.proto.TrustedDomain;
-import io.gitward.security.x509.Pem;
-import io.gitward.security.x509.PemException;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
-import java.security.cert.X509CRL;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -72,9 +67,8 @@ public record ClusterStatus(String dir, String trustDomain, int phase, Process s
                     null, List.of(), List.of(), "not running");
         }
         Long pid = process.get().pid();
-        try (ClientEndpoint.Connection connection = NodeAdmin.open(layout, manifest, node, manifest.phase())) {
-            SecurityStatus status = SecurityAdminGrpc.newBlockingStub(connection.calls()).withDeadlineAfter(10,
-                    TimeUnit.SECONDS).getSecurityStatus(GetSecurityStatusRequest.getDefaultInstance());
+        try {
+            SecurityStatus status = NodeAdmin.securityStatus(layout, manifest, node, manifest.phase());
             List<String> roots = new ArrayList<>();
             List<String> crls = new ArrayList<>();
             for (TrustedDomain domain : status.getTrustedDomainsList()) {
@@ -86,8 +80,6 @@ public record ClusterStatus(String dir, String trustDomain, int phase, Process s
                     status.getCertificateSerial(), status.getCertificateNotAfter(), roots, crls, null);
         } catch (ClusterException e) {
             return failed(node, pid, ready, e.getMessage());
-        } catch (StatusRuntimeException e) {
-            return failed(node, pid, ready, "admin API: " + e.getStatus().getCode() + " " + e.getStatus().getDescription());
         }
     }
 
@@ -112,21 +104,14 @@ public record ClusterStatus(String dir, String trustDomain, int phase, Process s
     }
 
     private static String caNotAfter(ClusterLayout layout) {
-        try {
-            return Pem.readCertificatesRequired(new CaLayout(layout.pki()).rootCertificate()).get(0).getNotAfter()
-                    .toInstant().toString();
-        } catch (PemException | RuntimeException e) {
-            return null;
-        }
+        return text(Renewals.notAfter(new CaLayout(layout.pki()).rootCertificate()));
     }
 
     private static String crlNextUpdate(ClusterLayout layout) {
-        try {
-            List<X509CRL> crls = Pem.readCrls(new CaLayout(layout.pki()).crl());
-            return crls.isEmpty() || crls.get(0).getNextUpdate() == null ? null
-                    : crls.get(0).getNextUpdate().toInstant().toString();
-        } catch (PemException | RuntimeException e) {
-            return null;
-        }
+        return text(Renewals.crlNextUpdate(new CaLayout(layout.pki()).crl()));
+    }
+
+    private static String text(java.time.Instant instant) {
+        return instant == null ? null : instant.toString();
     }
 }

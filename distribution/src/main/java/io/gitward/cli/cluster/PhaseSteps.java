@@ -1,20 +1,11 @@
 package io.gitward.cli.cluster;
 
-import io.gitward.cli.client.ClientEndpoint;
-import io.gitward.proto.AuditRow;
-import io.gitward.proto.GetAuditRequest;
-import io.gitward.proto.GetSecurityStatusRequest;
-import io.gitward.proto.SecurityAdminGrpc;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Moves the local cluster one phase at a time toward a target. Before each step every node must run and
@@ -58,7 +49,7 @@ final class PhaseSteps {
                 int next = manifest.phase() + (target > manifest.phase() ? 1 : -1);
                 requireHealthy();
                 if (next > manifest.phase()) {
-                    List<PhaseGate.Blocker> blockers = PhaseGate.blockers(next, audits(manifest),
+                    List<PhaseGate.Blocker> blockers = PhaseGate.blockers(next, NodeAdmin.audits(layout, manifest),
                             Instant.parse(manifest.phaseSince()));
                     if (!blockers.isEmpty() && !force) {
                         StringBuilder message = new StringBuilder("refusing phase " + next + " (the cluster stays at "
@@ -87,21 +78,6 @@ final class PhaseSteps {
             throw new ClusterException("the cluster is not healthy, no phase change: " + String.join("; ", problems)
                     + " (see ./gitward status)");
         }
-    }
-
-    /** Every node's audit rows, by node name. */
-    private Map<String, List<AuditRow>> audits(ClusterManifest manifest) throws ClusterException {
-        Map<String, List<AuditRow>> audits = new LinkedHashMap<>();
-        for (ClusterManifest.Node node : manifest.nodes()) {
-            try (ClientEndpoint.Connection connection = NodeAdmin.open(layout, manifest, node, manifest.phase())) {
-                audits.put(node.name(), SecurityAdminGrpc.newBlockingStub(connection.calls())
-                        .withDeadlineAfter(10, TimeUnit.SECONDS).getAudit(GetAuditRequest.getDefaultInstance())
-                        .getRowsList());
-            } catch (StatusRuntimeException e) {
-                throw new ClusterException("cannot read the audit of " + node.name() + ": " + e.getStatus());
-            }
-        }
-        return audits;
     }
 
     private ClusterManifest step(ClusterManifest manifest, int next) throws ClusterException, InterruptedException {
@@ -144,23 +120,12 @@ final class PhaseSteps {
 
     private void awaitPhase(ClusterManifest manifest, ClusterManifest.Node node, int phase, int lowest)
             throws ClusterException, InterruptedException {
-        long deadline = System.nanoTime() + APPLY_TIMEOUT.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            try (ClientEndpoint.Connection connection = NodeAdmin.open(layout, manifest, node, lowest)) {
-                int now = SecurityAdminGrpc.newBlockingStub(connection.calls()).withDeadlineAfter(5, TimeUnit.SECONDS)
-                        .getSecurityStatus(GetSecurityStatusRequest.getDefaultInstance()).getPhase();
-                if (now == phase) {
-                    return;
-                }
-                last = "still at phase " + now;
-            } catch (StatusRuntimeException e) {
-                last = e.getStatus().getCode() + " " + e.getStatus().getDescription();
-            }
-            Thread.sleep(200);
+        try {
+            NodeAdmin.await(layout, manifest, node, lowest, "switched to phase " + phase, status -> status.getPhase() == phase,
+                    APPLY_TIMEOUT);
+        } catch (ClusterException e) {
+            throw new ClusterException(e.getMessage() + " — the nodes before it already switched; run ./gitward phase"
+                    + " again to finish or go back");
         }
-        throw new ClusterException(node.name() + " did not switch to phase " + phase + " within "
-                + APPLY_TIMEOUT.toSeconds() + " s (" + last + "); see " + ClusterLayout.log(layout.nodeDir(node.name()))
-                + " — the nodes before it already switched; run ./gitward phase again to finish or go back");
     }
 }

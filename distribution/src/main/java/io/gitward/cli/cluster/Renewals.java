@@ -42,6 +42,25 @@ final class Renewals {
         }
     }
 
+    /** The first certificate's expiry, or null when the file is missing or unreadable. */
+    static Instant notAfter(Path certificates) {
+        try {
+            return Pem.readCertificatesRequired(certificates).get(0).getNotAfter().toInstant();
+        } catch (PemException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The first CRL's next update, or null when the file is missing or unreadable or has none. */
+    static Instant crlNextUpdate(Path crl) {
+        try {
+            List<X509CRL> crls = Pem.readCrls(crl);
+            return crls.isEmpty() || crls.get(0).getNextUpdate() == null ? null : crls.get(0).getNextUpdate().toInstant();
+        } catch (PemException | RuntimeException e) {
+            return null;
+        }
+    }
+
     static boolean crlDue(Path crl, Instant now) {
         try {
             List<X509CRL> crls = Pem.readCrls(crl);

@@ -26,34 +26,42 @@ final class PhaseFollowingChannel extends ManagedChannel {
         ManagedChannel dial(OutboundChannels.Route route) throws SSLException;
     }
 
+    /** The connection in use and the route it was dialed for, replaced together. */
+    private record Dialed(ManagedChannel channel, OutboundChannels.Route route) {
+    }
+
     private final Supplier<OutboundChannels.Route> wanted;
     private final Dialer dialer;
-    private ManagedChannel current;
-    private OutboundChannels.Route route;
+    private volatile Dialed dialed;
     private boolean shutdown;
 
     PhaseFollowingChannel(ManagedChannel first, OutboundChannels.Route route, Supplier<OutboundChannels.Route> wanted,
             Dialer dialer) {
-        this.current = first;
-        this.route = route;
+        this.dialed = new Dialed(first, route);
         this.wanted = wanted;
         this.dialer = dialer;
     }
 
-    private synchronized ManagedChannel current() {
-        OutboundChannels.Route now = wanted.get();
-        if (!shutdown && !now.equals(route)) {
-            try {
-                ManagedChannel previous = current;
-                current = dialer.dial(now);
-                route = now;
-                previous.shutdown(); // in-flight calls finish on the old connection
-            } catch (SSLException e) {
-                LOG.error("cannot re-dial {} for the new phase; keeping the previous connection: {}", current.authority(),
-                        e.getMessage());
-            }
+    /** Every call passes here: the common case (no phase change) takes no lock. */
+    private ManagedChannel current() {
+        Dialed now = dialed;
+        OutboundChannels.Route route = wanted.get();
+        return route.equals(now.route()) ? now.channel() : redial(route);
+    }
+
+    private synchronized ManagedChannel redial(OutboundChannels.Route route) {
+        Dialed previous = dialed;
+        if (shutdown || route.equals(previous.route())) {
+            return previous.channel();
         }
-        return current;
+        try {
+            dialed = new Dialed(dialer.dial(route), route);
+            previous.channel().shutdown(); // in-flight calls finish on the old connection
+        } catch (SSLException e) {
+            LOG.error("cannot re-dial {} for the new phase; keeping the previous connection: {}",
+                    previous.channel().authority(), e.getMessage());
+        }
+        return dialed.channel();
     }
 
     @Override
@@ -69,7 +77,7 @@ final class PhaseFollowingChannel extends ManagedChannel {
     @Override
     public synchronized ManagedChannel shutdown() {
         shutdown = true;
-        current.shutdown();
+        dialed.channel().shutdown();
         return this;
     }
 
@@ -80,22 +88,18 @@ final class PhaseFollowingChannel extends ManagedChannel {
 
     @Override
     public synchronized boolean isTerminated() {
-        return shutdown && current.isTerminated();
+        return shutdown && dialed.channel().isTerminated();
     }
 
     @Override
     public synchronized ManagedChannel shutdownNow() {
         shutdown = true;
-        current.shutdownNow();
+        dialed.channel().shutdownNow();
         return this;
     }
 
     @Override
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-        ManagedChannel last;
-        synchronized (this) {
-            last = current;
-        }
-        return last.awaitTermination(timeout, unit);
+        return dialed.channel().awaitTermination(timeout, unit);
     }
 }
