@@ -26,6 +26,15 @@ public interface NodeApplication extends AutoCloseable {
     default void started(java.util.Map<String, String> listeners) {
     }
 
+    /**
+     * Binds the listeners this kind serves itself, outside gRPC (the gateway's Git HTTPS listener), once the
+     * gRPC listeners are bound. Returns the bound addresses by listener name, for the ready file; the
+     * application closes them in {@link #close()}.
+     */
+    default java.util.Map<String, String> openOwnListeners(SecurityRuntime security) throws NodeStartException {
+        return java.util.Map.of();
+    }
+
     /** This kind's own metrics in the Prometheus text format, appended to the security metrics. */
     default String prometheusText() {
         return "";

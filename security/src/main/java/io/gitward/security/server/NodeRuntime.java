@@ -116,6 +116,7 @@ public final class NodeRuntime implements AutoCloseable {
         } catch (NodeStartException | RuntimeException e) {
             runtime.servers.values().forEach(Server::shutdownNow);
             security.close();
+            application.close();
             throw e;
         }
     }
@@ -135,6 +136,7 @@ public final class NodeRuntime implements AutoCloseable {
             }
             open(name, listener.getValue());
         }
+        bound.putAll(application.openOwnListeners(security));
         application.started(Map.copyOf(bound));
         health.setStatus("", ServingStatus.SERVING);
         writeReady();
