@@ -1,5 +1,6 @@
 package io.gitward.cli;
 
+import io.gitward.gateway.GatewayNode;
 import io.gitward.proxy.ProxyNode;
 import io.gitward.security.config.ConfigException;
 import io.gitward.security.server.NodeApplication;
@@ -17,12 +18,13 @@ import picocli.CommandLine.Parameters;
 
 /** {@code gitward node KIND --config FILE}: how every server process starts. */
 @Command(name = "node", mixinStandardHelpOptions = true,
-        description = "Run a server: storage, proxy or coordinator. Writes ready.json once every listener is bound.")
+        description = "Run a server: storage, proxy, coordinator or gateway (Git smart HTTP). Writes ready.json once every"
+                + " listener is bound.")
 final class NodeCommand implements Callable<Integer> {
     static final int EXIT_CONFIG = 2;
     static final int EXIT_START = 1;
 
-    @Parameters(index = "0", paramLabel = "KIND", description = "storage, proxy or coordinator.")
+    @Parameters(index = "0", paramLabel = "KIND", description = "storage, proxy, coordinator or gateway.")
     String kind;
 
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "The node's HOCON config file.")
@@ -34,11 +36,12 @@ final class NodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         NodeKind nodeKind = NodeKind.fromWireName(kind).orElseThrow(() -> new CommandLine.ParameterException(
-                spec.commandLine(), "KIND: '" + kind + "' (expected: storage, proxy or coordinator)"));
+                spec.commandLine(), "KIND: '" + kind + "' (expected: storage, proxy, coordinator or gateway)"));
         NodeApplication application = switch (nodeKind) {
             case STORAGE -> new StorageNode();
             case PROXY -> new ProxyNode();
             case COORDINATOR -> new CoordinatorNode();
+            case GATEWAY -> new GatewayNode();
         };
         NodeRuntime runtime;
         try {

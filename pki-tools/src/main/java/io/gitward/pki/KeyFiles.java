@@ -10,6 +10,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
+import java.security.interfaces.ECPrivateKey;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DERBitString;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x9.ECNamedCurveTable;
+import org.bouncycastle.asn1.x9.X9ECParameters;
+import org.bouncycastle.math.ec.ECPoint;
+import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 import java.util.Arrays;
 import org.bouncycastle.openssl.PKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
@@ -28,7 +38,7 @@ public final class KeyFiles {
     /** PEM text of the key, encrypted when {@code passphrase} is given. Never logged. */
     public static byte[] encode(PrivateKey key, char[] passphrase) throws PkiException {
         if (passphrase == null) {
-            return Pem.encode("PRIVATE KEY", key.getEncoded()).getBytes(StandardCharsets.US_ASCII);
+            return Pem.encode("PRIVATE KEY", pkcs8(key)).getBytes(StandardCharsets.US_ASCII);
         }
         try {
             OutputEncryptor encryptor = new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC)
@@ -44,6 +54,30 @@ public final class KeyFiles {
             return out.toString().getBytes(StandardCharsets.US_ASCII);
         } catch (OperatorCreationException | IOException e) {
             throw new PkiException("cannot encrypt the private key: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The key's PKCS#8 encoding. EC keys carry their public point too, as OpenSSL writes them: the JDK leaves it
+     * out, and GnuTLS (the TLS library of Debian's {@code git} and curl builds) refuses EC keys without it.
+     */
+    static byte[] pkcs8(PrivateKey key) throws PkiException {
+        if (!(key instanceof ECPrivateKey ec)) {
+            return key.getEncoded();
+        }
+        try {
+            PrivateKeyInfo info = PrivateKeyInfo.getInstance(key.getEncoded());
+            AlgorithmIdentifier algorithm = info.getPrivateKeyAlgorithm();
+            X9ECParameters curve = ECNamedCurveTable.getByOID(ASN1ObjectIdentifier.getInstance(algorithm.getParameters()));
+            if (curve == null) {
+                return key.getEncoded();
+            }
+            ECPoint publicPoint = new FixedPointCombMultiplier().multiply(curve.getG(), ec.getS()).normalize();
+            org.bouncycastle.asn1.sec.ECPrivateKey withPublicKey = new org.bouncycastle.asn1.sec.ECPrivateKey(
+                    curve.getN().bitLength(), ec.getS(), new DERBitString(publicPoint.getEncoded(false)), null);
+            return new PrivateKeyInfo(algorithm, withPublicKey).getEncoded(ASN1Encoding.DER);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new PkiException("cannot encode the private key: " + e.getClass().getSimpleName(), e);
         }
     }
 

@@ -210,9 +210,19 @@ class OpensslInteropTest {
         assertSameKey(cert, key);
     }
 
-    /** openssl reads the key file, and its public half is the one in the certificate. */
+    /**
+     * openssl reads the key file, its public half is the one in the certificate, and the file is byte for byte
+     * what openssl itself writes for that key (for EC keys: with the public point, which GnuTLS — the TLS library
+     * of Debian's git and curl — requires).
+     */
     private static void assertSameKey(Path certificate, Path key) {
         assertEquals(Openssl.ok("x509", "-in", certificate.toString(), "-noout", "-pubkey").output(),
                 Openssl.ok("pkey", "-in", key.toString(), "-pubout").output(), key + " holds the key of " + certificate);
+        try {
+            assertEquals(Openssl.ok("pkey", "-in", key.toString()).output(), java.nio.file.Files.readString(key),
+                    key + " is encoded as openssl encodes it");
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
     }
 }

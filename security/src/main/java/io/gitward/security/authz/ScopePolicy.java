@@ -84,6 +84,9 @@ public final class ScopePolicy {
                 roles.put(Scope.TX_REGISTER, EnumSet.of(Role.PROXY));
                 roles.put(Scope.TX_VOTE, EnumSet.of(Role.STORAGE));
             }
+            case GATEWAY -> {
+                // Only its admin surface: node info and security status for operators.
+            }
             default -> throw new IllegalArgumentException("unknown node kind " + kind);
         }
         return roles;

@@ -96,7 +96,7 @@ public record NodeSettings(NodeKind kind, String name, Path dataDirectory, Path 
             config.problems().add("security.tls.certificate-chain", chain + ": " + e.getMessage());
             return null;
         }
-        Role expectedRole = Role.valueOf(kind.name());
+        Role expectedRole = kind.role();
         if (identity.role() != expectedRole || !identity.name().equals(name)
                 || (trustDomain != null && !identity.trustDomain().equals(trustDomain))) {
             config.problems().add("security.tls.certificate-chain", chain + " is for " + identity + " but this is "

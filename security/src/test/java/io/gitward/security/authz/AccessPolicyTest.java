@@ -66,6 +66,10 @@ class AccessPolicyTest {
         ADMITTED.put(NodeKind.PROXY, proxy);
         ADMITTED.put(NodeKind.STORAGE, storage);
         ADMITTED.put(NodeKind.COORDINATOR, coordinator);
+        // The gateway serves only its admin surface over gRPC; Git traffic is HTTPS forwarded to the proxy.
+        Map<Scope, Set<Role>> gateway = new EnumMap<>(Scope.class);
+        gateway.put(Scope.ADMIN_READ, EnumSet.of(Role.ADMIN, Role.AUDITOR));
+        ADMITTED.put(NodeKind.GATEWAY, gateway);
     }
 
     enum Outcome {

@@ -82,6 +82,11 @@ public final class MiniCluster implements AutoCloseable {
             return new NodeSpec(NodeKind.PROXY, name, Map.of(), List.of(storages), null);
         }
 
+        /** A Git smart-HTTP gateway in front of the named (already started) proxy. */
+        public static NodeSpec gateway(String name, String proxy) {
+            return new NodeSpec(NodeKind.GATEWAY, name, Map.of(), List.of(proxy), null);
+        }
+
         /**
          * A node of {@code kind} whose process is {@code mainClass} from the tests' classpath (taking
          * {@code --config FILE}) instead of {@code ./gitward node}: a stand-in that is still a real process.
@@ -144,7 +149,7 @@ public final class MiniCluster implements AutoCloseable {
     }
 
     private Path writeConfig(NodeSpec spec) throws Exception {
-        Role role = Role.parse(spec.kind().wireName());
+        Role role = spec.kind().role();
         TestPki.NodeFiles files = Files.exists(pki.files(role, spec.name()).certificate()) ? pki.files(role, spec.name())
                 : pki.issue(role, spec.name());
         NodeConfig config = NodeConfig.node(spec.name(), dir.resolve(spec.name() + "-data")).identity(pki, files)
@@ -157,6 +162,12 @@ public final class MiniCluster implements AutoCloseable {
             config.set("proxy.storages", storagesOf(spec));
             config.set("proxy.health.interval", "200ms");
             config.set("proxy.health.failures", "2");
+        }
+        if (spec.kind() == NodeKind.GATEWAY) {
+            ClusterNode proxy = node(spec.storages().get(0));
+            config.set("gateway.proxy.address", NodeConfig.quote(proxy.tlsAddress()));
+            config.set("gateway.proxy.identity", NodeConfig.quote(proxy.identity()));
+            config.set("gateway.virtual-storage", NodeConfig.quote(VIRTUAL_STORAGE));
         }
         spec.extra().forEach(config::set);
         return config.write(dir.resolve(spec.name() + ".conf"));
