@@ -13,6 +13,8 @@ import io.gitward.proto.GetMetricsRequest;
 import io.gitward.proto.RepositoryStateResponse;
 import io.gitward.proto.SecurityAdminGrpc;
 import io.gitward.security.identity.Role;
+import io.gitward.security.x509.Certificates;
+import io.gitward.security.x509.Pem;
 import io.gitward.tests.cluster.ClusterNode;
 import io.gitward.tests.cluster.MiniCluster;
 import io.gitward.tests.cluster.MiniCluster.NodeSpec;
@@ -225,13 +227,31 @@ class AccessCheckIT {
 
     @Test
     @Order(7)
+    void aRotatedCertificateIsPresentedWithoutARestart() throws Exception {
+        rails.answer(new RailsStandIn.Mode.Allow());
+        rails.clearRequests();
+        ClusterNode node = cluster.node("storage-1");
+        TestPki.NodeFiles renewed = cluster.pki().renew(Role.STORAGE, "storage-1");
+        String serial = Certificates.serialHex(Pem.readCertificates(renewed.certificate()).get(0));
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> node.output().contains("(serial " + serial + ")"));
+
+        Attempt attempt = push("rotated.txt");
+
+        assertEquals(RemoteRefUpdate.Status.OK, attempt.update().getStatus(), attempt.messages());
+        List<String> serials = rails.requests().stream().filter(request -> request.caller().equals(node.identity()))
+                .map(RailsStandIn.Request::serial).toList();
+        assertEquals(List.of(serial), serials, "storage-1 asked once, with its new certificate");
+    }
+
+    @Test
+    @Order(8)
     void decisionsAreCountedAndNoKeyIsLogged() throws Exception {
         for (String storage : STORAGES) {
             ClusterNode node = cluster.node(storage);
             String text = SecurityAdminGrpc.newBlockingStub(cluster.channel(node, Role.ADMIN, "metrics-reader"))
                     .withDeadlineAfter(10, TimeUnit.SECONDS).getMetrics(GetMetricsRequest.getDefaultInstance())
                     .getPrometheusText();
-            assertEquals(2, counter(text, "allowed"), storage + ":\n" + text);
+            assertEquals(3, counter(text, "allowed"), storage + ":\n" + text);
             assertEquals(1, counter(text, "denied"), storage + ":\n" + text);
             assertEquals(4, counter(text, "error"), storage + ":\n" + text);
             assertFalse(node.output().contains("PRIVATE KEY"), storage + " logged a key");

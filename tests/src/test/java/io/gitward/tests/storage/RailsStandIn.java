@@ -54,8 +54,8 @@ public final class RailsStandIn implements AutoCloseable {
         }
     }
 
-    /** One request as received: who called (URI SAN of its certificate) and what it sent. */
-    public record Request(String caller, String method, String path, String contentType, JsonNode body) {
+    /** One request as received: who called (URI SAN and serial of its certificate) and what it sent. */
+    public record Request(String caller, String serial, String method, String path, String contentType, JsonNode body) {
     }
 
     private final Path roots;
@@ -132,7 +132,9 @@ public final class RailsStandIn implements AutoCloseable {
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
             Certificate[] chain = ((HttpsExchange) exchange).getSSLSession().getPeerCertificates();
-            requests.add(new Request(spiffeId((X509Certificate) chain[0]), exchange.getRequestMethod(),
+            X509Certificate leaf = (X509Certificate) chain[0];
+            requests.add(new Request(spiffeId(leaf), io.gitward.security.x509.Certificates.serialHex(leaf),
+                    exchange.getRequestMethod(),
                     exchange.getRequestURI().getPath(), exchange.getRequestHeaders().getFirst("Content-Type"),
                     body.length == 0 ? null : JSON.readTree(body)));
             Mode current = mode.get();
