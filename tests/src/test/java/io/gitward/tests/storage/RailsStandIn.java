@@ -46,6 +46,10 @@ public final class RailsStandIn implements AutoCloseable {
         record Deny(String message) implements Mode {
         }
 
+        /** Denies callers with the given SPIFFE IDs, allows everyone else. */
+        record DenyOnly(java.util.Set<String> callers, String message) implements Mode {
+        }
+
         record Status(int code, String body) implements Mode {
         }
 
@@ -138,6 +142,9 @@ public final class RailsStandIn implements AutoCloseable {
                     exchange.getRequestURI().getPath(), exchange.getRequestHeaders().getFirst("Content-Type"),
                     body.length == 0 ? null : JSON.readTree(body)));
             Mode current = mode.get();
+            if (current instanceof Mode.DenyOnly only && only.callers().contains(spiffeId(leaf))) {
+                current = new Mode.Deny(only.message());
+            }
             if (current instanceof Mode.Deny deny) {
                 send(exchange, 200, JSON.createObjectNode().put("status", false).put("message", deny.message()).toString());
             } else if (current instanceof Mode.Status status) {
