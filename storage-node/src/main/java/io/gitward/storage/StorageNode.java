@@ -4,6 +4,7 @@ import io.gitward.security.config.GitwardConfig;
 import io.gitward.security.runtime.SecurityRuntime;
 import io.gitward.security.server.NodeApplication;
 import io.gitward.security.server.NodeSettings;
+import io.gitward.storage.access.AccessCheck;
 import io.gitward.storage.grpc.StorageServices;
 import io.gitward.storage.repo.RepositoryLocator;
 import io.gitward.storage.repo.RepositoryStore;
@@ -26,6 +27,7 @@ public final class StorageNode implements NodeApplication {
     private ExecutorService blocking;
     private RepositoryStore store;
     private CoordinatorClient coordinator;
+    private AccessCheck accessCheck = AccessCheck.OFF;
 
     @Override
     public void configure(GitwardConfig config, NodeSettings node) {
@@ -43,7 +45,8 @@ public final class StorageNode implements NodeApplication {
             return thread;
         });
         coordinator = new CoordinatorClient(security, settings.voteTimeout());
-        return StorageServices.create(store, security, coordinator, blocking, settings);
+        accessCheck = AccessCheck.create(settings.accessCheck(), security.credentials(), security.settings().provider());
+        return StorageServices.create(store, security, coordinator, blocking, settings, accessCheck);
     }
 
     private RepositoryLocator locator() {
@@ -64,7 +67,13 @@ public final class StorageNode implements NodeApplication {
     }
 
     @Override
+    public String prometheusText() {
+        return accessCheck.prometheusText();
+    }
+
+    @Override
     public void close() {
+        accessCheck.close();
         if (coordinator != null) {
             coordinator.close();
         }

@@ -2,13 +2,14 @@ package io.gitward.storage;
 
 import io.gitward.security.config.GitwardConfig;
 import io.gitward.security.identity.NodeIdentity;
+import io.gitward.storage.access.AccessCheckSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /** The {@code storage.*} section, validated in full before anything binds. */
 public record StorageSettings(Path root, String name, Duration voteTimeout, Duration replicationTimeout,
-        ReceiveLimits receive) {
+        ReceiveLimits receive, AccessCheckSettings accessCheck) {
 
     /** What a push may send, and whether it may rewrite history. */
     public record ReceiveLimits(long maxPackBytes, long maxObjectBytes, boolean denyNonFastForwards) {
@@ -33,6 +34,6 @@ public record StorageSettings(Path root, String name, Duration voteTimeout, Dura
         long maxObject = config.bytes("storage.receive.max-object-size", 1024, Long.MAX_VALUE);
         boolean denyNonFastForwards = config.bool("storage.receive.deny-non-fast-forwards");
         return new StorageSettings(root, name, vote, replication, new ReceiveLimits(maxPack, maxObject,
-                denyNonFastForwards));
+                denyNonFastForwards), AccessCheckSettings.read(config));
     }
 }

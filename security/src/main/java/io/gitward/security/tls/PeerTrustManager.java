@@ -55,7 +55,9 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        checkServer(chain, engine == null ? null : engine.getPeerHost() + ":" + engine.getPeerPort());
+        // Engines made without a peer address (no session resumption, e.g. the access-check client) have none to log.
+        checkServer(chain, engine == null || engine.getPeerHost() == null ? null : engine.getPeerHost() + ":"
+                + engine.getPeerPort());
     }
 
     @Override

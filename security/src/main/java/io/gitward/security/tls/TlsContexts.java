@@ -44,4 +44,24 @@ public final class TlsContexts {
         }
         return builder.build();
     }
+
+    /**
+     * A client context for HTTP/1.1 callbacks (the storage node's access check): like {@link #client} it accepts
+     * only {@code expected} as the server (chain, CRL and pinned SPIFFE ID under the current trust; no hostname
+     * check), but it always presents {@code key}, offers no ALPN (the peer speaks HTTP/1.1, never h2) and keeps
+     * the provider's default cipher suites instead of gRPC's HTTP/2 list. Engines made from it must be created
+     * without a peer host and port so no session is resumed past a trust change.
+     */
+    public static SslContext httpClient(NodeCredentials credentials, KeyMaterial key, NodeIdentity expected,
+            TlsProvider provider) throws SSLException {
+        java.util.Objects.requireNonNull(key, "key");
+        java.util.Objects.requireNonNull(expected, "expected");
+        return SslContextBuilder.forClient()
+                .sslProvider(provider.netty())
+                .protocols(PROTOCOLS)
+                .trustManager(new PeerTrustManager(credentials, expected))
+                .endpointIdentificationAlgorithm(null)
+                .keyManager(key.key(), key.chain())
+                .build();
+    }
 }

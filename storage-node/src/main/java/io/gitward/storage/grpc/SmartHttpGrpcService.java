@@ -11,6 +11,7 @@ import io.gitward.proto.Repository;
 import io.gitward.proto.SmartHttpServiceGrpc;
 import io.gitward.storage.StorageException;
 import io.gitward.storage.StorageSettings.ReceiveLimits;
+import io.gitward.storage.access.AccessCheck;
 import io.gitward.storage.pack.ReceiveSession;
 import io.gitward.storage.refs.UpdateVoter;
 import io.grpc.stub.StreamObserver;
@@ -35,11 +36,13 @@ public final class SmartHttpGrpcService extends SmartHttpServiceGrpc.SmartHttpSe
     private final Mutations mutations;
     private final Executor blocking;
     private final ReceiveLimits limits;
+    private final AccessCheck accessCheck;
 
-    SmartHttpGrpcService(Mutations mutations, Executor blocking, ReceiveLimits limits) {
+    SmartHttpGrpcService(Mutations mutations, Executor blocking, ReceiveLimits limits, AccessCheck accessCheck) {
         this.mutations = mutations;
         this.blocking = blocking;
         this.limits = limits;
+        this.accessCheck = accessCheck;
     }
 
     @Override
@@ -103,8 +106,12 @@ public final class SmartHttpGrpcService extends SmartHttpServiceGrpc.SmartHttpSe
                 try (org.eclipse.jgit.lib.Repository opened = mutations.store().open(repository);
                         OutputStream out = chunked(sender,
                                 data -> PostReceivePackResponse.newBuilder().setData(data).build())) {
-                    new ReceiveSession(opened, limits).receive(in, out, (quarantined, changes, publish) ->
-                            mutations.applyReferences(repository, quarantined, changes, voter, publish));
+                    // The access check comes after the objects are in quarantine and before the lock and the vote:
+                    // a refusal is voted (see AccessCheck) and reported as "ng <ref> <reason>"; the quarantine goes.
+                    new ReceiveSession(opened, limits).receive(in, out, (quarantined, changes, publish) -> {
+                        accessCheck.authorize(repository, changes, voter);
+                        mutations.applyReferences(repository, quarantined, changes, voter, publish);
+                    });
                 }
                 sender.complete();
             }

@@ -2,6 +2,7 @@ package io.gitward.storage.grpc;
 
 import io.gitward.security.runtime.SecurityRuntime;
 import io.gitward.storage.StorageSettings;
+import io.gitward.storage.access.AccessCheck;
 import io.gitward.storage.pack.Replicator;
 import io.gitward.storage.repo.RepositoryStore;
 import io.gitward.storage.tx.CoordinatorClient;
@@ -22,9 +23,10 @@ public final class StorageServices {
     /**
      * @param blocking runs pack transfers and streamed listings; the call's gRPC context (caller, transaction)
      *                 travels with each task
+     * @param accessCheck asked before a push changes references ({@link AccessCheck#OFF} when not configured)
      */
     public static List<BindableService> create(RepositoryStore store, SecurityRuntime security,
-            CoordinatorClient coordinator, Executor blocking, StorageSettings settings) {
+            CoordinatorClient coordinator, Executor blocking, StorageSettings settings, AccessCheck accessCheck) {
         Executor contextual = Context.currentContextExecutor(blocking);
         Mutations mutations = new Mutations(store, coordinator);
         TransactionHeader header = new TransactionHeader(security);
@@ -33,7 +35,7 @@ public final class StorageServices {
                 new RefGrpcService(mutations, contextual),
                 new OperationGrpcService(mutations, Clock.systemUTC()),
                 new BlobGrpcService(store, contextual),
-                new SmartHttpGrpcService(mutations, contextual, settings.receive()),
+                new SmartHttpGrpcService(mutations, contextual, settings.receive(), accessCheck),
                 new ReplicationGrpcService(store, contextual),
                 new MaintenanceGrpcService(store, new Replicator(store, security, settings.replicationTimeout()), contextual));
         return services.stream().map(service -> intercepted(service, header)).toList();
