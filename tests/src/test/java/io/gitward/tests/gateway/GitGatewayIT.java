@@ -15,6 +15,9 @@ import io.gitward.tests.cluster.ClusterNode;
 import io.gitward.tests.cluster.MiniCluster;
 import io.gitward.tests.cluster.MiniCluster.NodeSpec;
 import io.gitward.tests.proxy.ProxyClients;
+import io.gitward.tests.security.NodeConfig;
+import io.gitward.tests.storage.GitCli;
+import io.gitward.tests.storage.RailsStandIn;
 import io.gitward.tests.storage.Requests;
 import io.grpc.ManagedChannel;
 import java.nio.file.Files;
@@ -48,12 +51,17 @@ class GitGatewayIT {
     private MiniCluster cluster;
     private ClusterNode gateway;
     private ProxyClients clients;
+    private RailsStandIn rails;
     private final Map<String, ManagedChannel> asProxy = new LinkedHashMap<>();
 
     @BeforeAll
     void startCluster() throws Exception {
         cluster = MiniCluster.create(dir, "6");
-        cluster.start(STORAGES.stream().map(name -> NodeSpec.replica(name).with("storage.vote-timeout", "5s"))
+        // Every push is also put to the access check (the Rails stand-in), over mTLS with each node's identity.
+        rails = RailsStandIn.start(cluster.pki().roots(), cluster.pki().issue(Role.CLIENT, "rails"));
+        cluster.start(STORAGES.stream().map(name -> NodeSpec.replica(name).with("storage.vote-timeout", "5s")
+                .with("storage.access-check.url", NodeConfig.quote(rails.url()))
+                .with("storage.access-check.identity", NodeConfig.quote(cluster.spiffeId(Role.CLIENT, "rails"))))
                 .toArray(NodeSpec[]::new));
         ClusterNode proxy = cluster.start(NodeSpec.proxy("proxy-1", STORAGES.toArray(String[]::new))).get(0);
         gateway = cluster.start(NodeSpec.gateway("gateway-1", "proxy-1")).get(0);
@@ -68,6 +76,7 @@ class GitGatewayIT {
     @AfterAll
     void stopCluster() {
         cluster.close();
+        rails.close();
     }
 
     @ParameterizedTest(name = "protocol v{0}")
@@ -96,8 +105,12 @@ class GitGatewayIT {
         pat.ok(work, "add", "pushed.txt");
         pat.ok(work, "commit", "-m", "push through the gateway");
         String pushed = pat.ok(work, "rev-parse", "HEAD").trim();
+        rails.clearRequests();
         GitUser.Result push = pat.run(work, "-c", "protocol.version=" + version, "push", "origin", "main");
         assertTrue(push.ok(), push.output());
+        // Every replica asked the access check before voting, as itself.
+        assertEquals(STORAGES.stream().map(storage -> cluster.spiffeId(Role.STORAGE, storage)).sorted().toList(),
+                rails.requests().stream().map(RailsStandIn.Request::caller).sorted().toList());
 
         for (String storage : STORAGES) {
             assertEquals(pushed, git(gitDir(storage, path), "rev-parse", "main").trim(), storage);
@@ -137,6 +150,39 @@ class GitGatewayIT {
             assertFalse(read.ok(), role + " must not read either: " + read.output());
         }
         assertEquals(before, refsOnEveryReplica(path));
+    }
+
+    @Test
+    void aPushTheAccessCheckDeniesIsRefusedAndChangesNothing() throws Exception {
+        String path = "gateway/protected.git";
+        clients.create(path);
+        clients.commit(path, "README.md", "protected\n");
+        GitUser pat = user(Role.CLIENT, "pat");
+        Path work = dir.resolve("work-protected");
+        pat.ok(null, "clone", url(path), work.toString());
+        Files.writeString(work.resolve("change.txt"), "denied by the access check\n");
+        pat.ok(work, "add", "change.txt");
+        pat.ok(work, "commit", "-m", "protected branch");
+        String refused = pat.ok(work, "rev-parse", "HEAD").trim();
+        Map<String, String> before = refsOnEveryReplica(path);
+        rails.answer(new RailsStandIn.Mode.Deny("main is a protected branch"));
+        try {
+            GitUser.Result push = pat.run(work, "push", "origin", "main");
+            assertFalse(push.ok(), push.output());
+            assertTrue(push.output().contains("main is a protected branch"), push.output());
+        } finally {
+            rails.answer(new RailsStandIn.Mode.Allow());
+        }
+        assertEquals(before, refsOnEveryReplica(path));
+        for (String storage : STORAGES) {
+            assertFalse(GitCli.run(gitDir(storage, path), "cat-file", "-e", refused).exitCode() == 0,
+                    storage + " must not keep the refused commit");
+        }
+        // Allowed again, the same push lands everywhere.
+        assertTrue(pat.run(work, "push", "origin", "main").ok());
+        for (String storage : STORAGES) {
+            assertEquals(refused, git(gitDir(storage, path), "rev-parse", "main").trim(), storage);
+        }
     }
 
     @Test
