@@ -24,6 +24,15 @@ class ConfigKeysContractTest {
     }
 
     @Test
+    void theOperatorEndpointListenersAndTheirLimitAreKnownKeys() {
+        Map<String, String> known = GitwardConfig.knownKeysWithVariables();
+        assertEquals("GITWARD_LISTEN_HTTP_TLS", known.get("listen.http-tls"));
+        assertEquals("GITWARD_LISTEN_HTTP_PLAINTEXT", known.get("listen.http-plaintext"));
+        assertEquals("GITWARD_LISTEN_HTTP_HEALTH", known.get("listen.http-health"));
+        assertEquals("GITWARD_SECURITY_LIMITS_IDLE_TIMEOUT", known.get("security.limits.idle-timeout"));
+    }
+
+    @Test
     void noTwoKeysShareAnEnvironmentVariable() {
         Map<String, String> keyByVariable = new HashMap<>();
         GitwardConfig.knownKeysWithVariables().forEach((key, variable) -> {

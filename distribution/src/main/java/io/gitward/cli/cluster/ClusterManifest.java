@@ -20,11 +20,13 @@ public record ClusterManifest(String schema, String trustDomain, int phase, Stri
     public static final String SCHEMA = "gitward.cluster/v1";
 
     /**
-     * One node: its name (the certificate's), kind, and loopback ports. Every listener gets its port up front,
+     * One node: its name (the certificate's), kind, and loopback ports (gRPC TLS, plaintext and health; HTTPS
+     * operator endpoints and HTTP health). Every listener gets its port up front,
      * so peers can be configured before the node starts and a phase change that opens the plaintext listener
      * again finds it where the others expect it.
      */
-    public record Node(String name, String kind, int tlsPort, int plaintextPort, int healthPort) {
+    public record Node(String name, String kind, int tlsPort, int plaintextPort, int healthPort, int httpTlsPort,
+            int httpHealthPort) {
         public String tlsAddress() {
             return "127.0.0.1:" + tlsPort;
         }
@@ -35,6 +37,16 @@ public record ClusterManifest(String schema, String trustDomain, int phase, Stri
 
         public String healthAddress() {
             return "127.0.0.1:" + healthPort;
+        }
+
+        /** The HTTPS operator endpoints (metrics, readiness); null in a manifest written before they existed. */
+        public String httpTlsAddress() {
+            return httpTlsPort == 0 ? null : "127.0.0.1:" + httpTlsPort;
+        }
+
+        /** The plaintext HTTP health probe; null in a manifest written before it existed. */
+        public String httpHealthAddress() {
+            return httpHealthPort == 0 ? null : "127.0.0.1:" + httpHealthPort;
         }
     }
 

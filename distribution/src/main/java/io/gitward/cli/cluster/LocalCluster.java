@@ -103,12 +103,14 @@ public final class LocalCluster {
             names.add("storage-" + i);
         }
         names.add("proxy-1");
-        List<Integer> ports = freePorts(names.size() * 3);
+        int perNode = 5;
+        List<Integer> ports = freePorts(names.size() * perNode);
         List<ClusterManifest.Node> nodes = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
-            nodes.add(new ClusterManifest.Node(name, name.substring(0, name.indexOf('-')), ports.get(3 * i),
-                    ports.get(3 * i + 1), ports.get(3 * i + 2)));
+            int first = perNode * i;
+            nodes.add(new ClusterManifest.Node(name, name.substring(0, name.indexOf('-')), ports.get(first),
+                    ports.get(first + 1), ports.get(first + 2), ports.get(first + 3), ports.get(first + 4)));
         }
         String since = existing.filter(had -> had.phase() == phase).map(ClusterManifest::phaseSince)
                 .orElse(Instant.now().toString());

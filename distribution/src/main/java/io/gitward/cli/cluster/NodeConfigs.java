@@ -35,6 +35,8 @@ final class NodeConfigs {
                 "listen.grpc-tls = " + quote(node.tlsAddress()),
                 "listen.grpc-plaintext = " + quote(node.plaintextAddress()),
                 "listen.health = " + quote(node.healthAddress()),
+                "listen.http-tls = " + (node.httpTlsAddress() == null ? "null" : quote(node.httpTlsAddress())),
+                "listen.http-health = " + (node.httpHealthAddress() == null ? "null" : quote(node.httpHealthAddress())),
                 "security.trust-domain = " + quote(manifest.trustDomain()),
                 "security.tls.key = " + quote(ClusterLayout.key(dir)),
                 "security.tls.certificate-chain = " + quote(ClusterLayout.chain(dir)),

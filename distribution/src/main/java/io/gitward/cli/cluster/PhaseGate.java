@@ -1,6 +1,7 @@
 package io.gitward.cli.cluster;
 
 import io.gitward.proto.AuditRow;
+import io.gitward.security.authz.CallAudit;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,10 +45,13 @@ final class PhaseGate {
     }
 
     private static String reason(int next, AuditRow row) {
-        if (next == 3 && row.getTransport().equals("tls")) {
+        // HTTP operator endpoints follow the same phase rules as gRPC: "http-plaintext" blocks phase 5 too.
+        String transport = row.getTransport().startsWith(CallAudit.HTTP_PREFIX)
+                ? row.getTransport().substring(CallAudit.HTTP_PREFIX.length()) : row.getTransport();
+        if (next == 3 && transport.equals("tls")) {
             return "phase 3 requires a client certificate on TLS";
         }
-        if (next == 5 && row.getTransport().equals("plaintext")) {
+        if (next == 5 && transport.equals("plaintext")) {
             return "phase 5 closes the plaintext listener";
         }
         if (next == 5 && row.getDecision().equals("would-deny")) {

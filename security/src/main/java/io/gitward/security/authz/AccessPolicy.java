@@ -41,6 +41,10 @@ public final class AccessPolicy {
         if (method == null) {
             return Decision.permissionDenied("method has no scope; unannotated methods are never served");
         }
+        if (method.scope() == Scope.HEALTH) {
+            // design.md section 3: anyone may ask for the serving status, which is all a HEALTH method returns.
+            return Decision.ALLOW;
+        }
         Decision authentication = authenticate(caller);
         if (authentication != null) {
             return authentication;

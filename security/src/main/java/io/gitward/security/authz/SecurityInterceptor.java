@@ -7,7 +7,6 @@ import io.gitward.security.audit.RateLimitedLog;
 import io.gitward.security.audit.SecurityMetrics;
 import io.gitward.security.identity.NodeIdentity;
 import io.gitward.security.identity.Role;
-import io.gitward.security.phase.AuthorizationMode;
 import io.gitward.security.phase.TokenPolicy;
 import io.gitward.security.tls.NodeCredentials;
 import io.gitward.security.token.TokenVerdict;
@@ -36,13 +35,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class SecurityInterceptor implements ServerInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(SecurityInterceptor.class);
-    private static final String BEARER = "Bearer ";
 
     private final AtomicReference<AccessPolicy> policy;
     private final MethodRegistry methods;
     private final NodeCredentials credentials;
     private final Supplier<Tokens> tokens;
-    private final AuditLog audit;
+    private final CallAudit audit;
     private final SecurityMetrics metrics;
     private final RateLimitedLog wouldDenyLog;
     private final Metadata.Key<String> forwardedHeader;
@@ -56,8 +54,8 @@ public final class SecurityInterceptor implements ServerInterceptor {
         this.methods = requireNonNull(methods, "methods");
         this.credentials = requireNonNull(credentials, "credentials");
         this.tokens = requireNonNull(tokens, "tokens");
-        this.audit = requireNonNull(audit, "audit");
         this.metrics = requireNonNull(metrics, "metrics");
+        this.audit = new CallAudit(requireNonNull(audit, "audit"), metrics);
         this.wouldDenyLog = requireNonNull(wouldDenyLog, "wouldDenyLog");
         this.forwardedHeader = Metadata.Key.of(forwardedHeader, Metadata.ASCII_STRING_MARSHALLER);
         this.forwardedMaxBytes = forwardedMaxBytes;
@@ -192,34 +190,12 @@ public final class SecurityInterceptor implements ServerInterceptor {
 
     private TokenVerdict tokenVerdict(Metadata headers, TokenPolicy policy) {
         Iterable<String> values = headers.getAll(SecurityContext.AUTHORIZATION);
-        if (values == null) {
-            return TokenVerdict.ABSENT;
-        }
-        String value = values.iterator().next();
-        TokenVerdict verdict;
-        if (policy == TokenPolicy.IGNORED) {
-            verdict = TokenVerdict.UNCHECKED;
-        } else if (!value.startsWith(BEARER)) {
-            verdict = TokenVerdict.MALFORMED;
-        } else {
-            Tokens configured = tokens.get();
-            // Without a secret nothing can be checked; phases that require tokens refuse to start without one.
-            verdict = configured == null ? TokenVerdict.UNCHECKED : configured.verify(value.substring(BEARER.length()));
-        }
-        metrics.token(verdict.code());
-        return verdict;
+        return BearerTokens.verdict(values == null ? null : values.iterator().next(), policy, tokens.get(), metrics);
     }
 
     private void record(Caller caller, MethodInfo method, Decision decision, AccessPolicy current) {
         String scope = method == null ? "UNKNOWN" : method.scope().name();
-        audit.record(new AuditLog.Key(caller.principal(), caller.transport().code(), caller.credential(), scope,
-                decision.auditLabel()));
-        boolean enforced = current.flags().authorization() == AuthorizationMode.ENFORCE
-                || current.flags().tokens() != TokenPolicy.TRANSITIONING;
-        String status = !decision.allowed()
-                ? (decision.code() == Status.Code.UNAUTHENTICATED ? "unauthenticated" : "denied")
-                : decision.wouldDeny() ? "would-deny" : "ok";
-        metrics.authentication(enforced, status);
+        audit.record(caller, caller.transport().code(), scope, decision, current.flags());
     }
 
     private <Q, R> ServerCall.Listener<Q> deny(ServerCall<Q, R> call, Decision decision, Caller caller, MethodInfo method,

@@ -48,7 +48,7 @@ public final class PrometheusText {
             out.append("gitward_reloads_total{material=\"").append(parts[0]).append("\",result=\"").append(parts[1])
                     .append("\"} ").append(entry.getValue()).append('\n');
         }
-        type(out, "gitward_open_connections", "gauge", "Accepted gRPC connections currently open.");
+        type(out, "gitward_open_connections", "gauge", "Accepted connections currently open (gRPC and HTTP listeners).");
         out.append("gitward_open_connections ").append(security.connections().size()).append('\n');
         type(out, "gitward_security_phase", "gauge", "The enforcement phase in effect.");
         out.append("gitward_security_phase ").append(security.flags().phase()).append('\n');

@@ -6,6 +6,7 @@ import io.gitward.security.audit.AuditLog;
 import io.gitward.security.audit.RateLimitedLog;
 import io.gitward.security.audit.SecurityMetrics;
 import io.gitward.security.authz.AccessPolicy;
+import io.gitward.security.authz.CallAudit;
 import io.gitward.security.authz.ConnectionRegistry;
 import io.gitward.security.authz.MethodRegistry;
 import io.gitward.security.authz.PeerAuthenticationFilter;
@@ -68,6 +69,9 @@ public final class SecurityRuntime implements AutoCloseable {
     private final SecurityInterceptor interceptor;
     private final PeerAuthenticationFilter filter;
     private final ReloadableSslContext serverContext;
+    /** The HTTP operator endpoints' context: same key and client-auth, ALPN h2 and http/1.1. */
+    private final ReloadableSslContext httpServerContext;
+    private final CallAudit callAudit;
     private final OutboundChannels outbound;
     private final ScheduledExecutorService background;
     private final EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -96,6 +100,9 @@ public final class SecurityRuntime implements AutoCloseable {
         KeyMaterial key = credentials.keyMaterial();
         this.serverContext = key == null ? null : new ReloadableSslContext(TlsContexts.server(credentials, key,
                 settings.flags().flags().clientAuth(), settings.provider()));
+        this.httpServerContext = key == null ? null : new ReloadableSslContext(TlsContexts.httpServer(credentials, key,
+                settings.flags().flags().clientAuth(), settings.provider()));
+        this.callAudit = new CallAudit(audit, metrics);
         this.outbound = new OutboundChannels(credentials, settings.provider(), () -> flags.get().flags(), this.tokens::get);
         this.background = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "gitward-security-reload");
@@ -279,7 +286,11 @@ public final class SecurityRuntime implements AutoCloseable {
             return;
         }
         try {
-            serverContext.swap(TlsContexts.server(credentials, key, clientAuth, settings.provider()));
+            // Both built before either is installed: gRPC and HTTP listeners never disagree on key or client-auth.
+            io.netty.handler.ssl.SslContext grpc = TlsContexts.server(credentials, key, clientAuth, settings.provider());
+            io.netty.handler.ssl.SslContext http = TlsContexts.httpServer(credentials, key, clientAuth, settings.provider());
+            serverContext.swap(grpc);
+            httpServerContext.swap(http);
         } catch (SSLException e) {
             reloads.failure("tls-context");
             LOG.error("cannot build a TLS context for {}; the previous one stays in use: {}", key, e.getMessage());
@@ -292,6 +303,43 @@ public final class SecurityRuntime implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("cannot save the audit to {}: {}", settings.auditFile(), e.getMessage());
         }
+    }
+
+    /**
+     * The TLS context of HTTPS listeners: this node's current key, the phase's client-auth, ALPN h2 and
+     * http/1.1; swapped together with the gRPC context on rotation and phase changes.
+     *
+     * @throws IllegalStateException when the node has no key and certificate
+     */
+    public io.netty.handler.ssl.SslContext httpServerContext() {
+        if (httpServerContext == null) {
+            throw new IllegalStateException("a TLS listener needs this node's key and certificate");
+        }
+        return httpServerContext;
+    }
+
+    /** The access policy in effect now (it changes with the flags). */
+    public AccessPolicy policy() {
+        return policy.get();
+    }
+
+    /** Where calls that are not gRPC (the HTTP operator endpoints) record their decisions: the same audit. */
+    public CallAudit callAudit() {
+        return callAudit;
+    }
+
+    /** Server channels that count against {@code security.limits.max-connections} and can be cut on revocation. */
+    public io.netty.channel.ChannelFactory<io.netty.channel.ServerChannel> trackedServerChannels() {
+        return TrackingServerSocketChannel.factory(registry);
+    }
+
+    /** The event loops the gRPC listeners run on, shared by the node's other Netty listeners. */
+    public EventLoopGroup bossGroup() {
+        return bossGroup;
+    }
+
+    public EventLoopGroup workerGroup() {
+        return workerGroup;
     }
 
     public NodeCredentials credentials() {

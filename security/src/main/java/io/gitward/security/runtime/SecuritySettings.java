@@ -45,7 +45,7 @@ public record SecuritySettings(TrustDomain trustDomain, EffectiveFlags flags, Tl
     /** Resource limits of design.md section 8. */
     public record Limits(Duration handshakeTimeout, int maxConnections, int maxConcurrentStreams, int maxInboundMessageBytes,
             int maxInboundMetadataBytes, int maxRstFrames, Duration rstWindow, Duration maxConnectionAge,
-            Duration maxConnectionAgeGrace, int expensiveCallsPerIdentity) {
+            Duration maxConnectionAgeGrace, int expensiveCallsPerIdentity, Duration idleTimeout) {
     }
 
     public SecuritySettings {
@@ -133,7 +133,8 @@ public record SecuritySettings(TrustDomain trustDomain, EffectiveFlags flags, Tl
                 config.duration("security.limits.rst-window"),
                 config.duration("security.limits.max-connection-age"),
                 config.duration("security.limits.max-connection-age-grace"),
-                config.integer("security.limits.expensive-calls-per-identity", 1, 10_000));
+                config.integer("security.limits.expensive-calls-per-identity", 1, 10_000),
+                config.duration("security.limits.idle-timeout"));
         return new SecuritySettings(trustDomain, flags, provider, key, chain, domains, identityMode, tokenFile, skew,
                 replayCapacity, rules, allowDirect, header, forwardedMax, auditFile,
                 config.integer("security.audit.max-keys", 10, 10_000_000), config.duration("security.audit.flush-interval"),

@@ -2,6 +2,9 @@ package io.gitward.security.server;
 
 import io.gitward.security.config.ConfigException;
 import io.gitward.security.config.GitwardConfig;
+import io.gitward.security.http.HttpListener;
+import io.gitward.security.http.NodeStatus;
+import io.gitward.security.http.OperatorListeners;
 import io.gitward.security.phase.EffectiveFlags;
 import io.gitward.security.runtime.SecurityRuntime;
 import io.gitward.security.runtime.SecuritySettings;
@@ -48,6 +51,12 @@ public final class NodeRuntime implements AutoCloseable {
     private final SecurityRuntime security;
     private final List<BindableService> services;
     private final Map<String, Server> servers = new ConcurrentHashMap<>();
+    private final Map<String, HttpListener> httpListeners = new ConcurrentHashMap<>();
+    private final OperatorListeners operatorListeners;
+    /** Ready file written and not stopping: what /readyz reports. */
+    private volatile boolean readyNow;
+    /** What the health services report: SERVING from start until shutdown begins. */
+    private volatile boolean serving;
     private final Map<String, String> bound = new ConcurrentHashMap<>();
     private final HealthStatusManager health = new HealthStatusManager();
     private final String version = versionOf(NodeRuntime.class);
@@ -68,6 +77,8 @@ public final class NodeRuntime implements AutoCloseable {
         this.services = new ArrayList<>(application.services(security));
         this.services.add(new NodeInfoService(settings, version, () -> Map.copyOf(bound)));
         this.services.add(new io.gitward.security.runtime.SecurityAdminService(security, application::prometheusText));
+        this.operatorListeners = new OperatorListeners(security, new NodeStatus(() -> readyNow, () -> serving,
+                application::prometheusText));
         this.configWatcher = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "gitward-config-reload");
             thread.setDaemon(true);
@@ -87,7 +98,7 @@ public final class NodeRuntime implements AutoCloseable {
         GitwardConfig config = GitwardConfig.load(configFile, environment);
         NodeSettings settings = NodeSettings.read(config, kind);
         SecuritySettings securitySettings = SecuritySettings.read(config, kind, settings.trustDomain(),
-                settings.dataDirectory(), settings.listeners().containsKey(NodeSettings.GRPC_TLS));
+                settings.dataDirectory(), settings.tlsListenerConfigured());
         application.configure(config, settings);
         config.problems().throwIfAny(config.source());
         SecurityRuntime security;
@@ -115,6 +126,7 @@ public final class NodeRuntime implements AutoCloseable {
             return runtime;
         } catch (NodeStartException | RuntimeException e) {
             runtime.servers.values().forEach(Server::shutdownNow);
+            runtime.httpListeners.values().forEach(HttpListener::close);
             security.close();
             application.close();
             throw e;
@@ -130,7 +142,7 @@ public final class NodeRuntime implements AutoCloseable {
         }
         for (Map.Entry<String, ListenAddress> listener : settings.listeners().entrySet()) {
             String name = listener.getKey();
-            if (name.equals(NodeSettings.GRPC_PLAINTEXT) && !security.phaseFlags().plaintextListener()) {
+            if (NodeSettings.PLAINTEXT_LISTENERS.contains(name) && !security.phaseFlags().plaintextListener()) {
                 LOG.info("plaintext listener {} stays closed (phase {})", listener.getValue(), security.flags().phase());
                 continue;
             }
@@ -139,12 +151,18 @@ public final class NodeRuntime implements AutoCloseable {
         bound.putAll(application.openOwnListeners(security));
         application.started(Map.copyOf(bound));
         health.setStatus("", ServingStatus.SERVING);
+        serving = true;
         writeReady();
+        readyNow = true;
         LOG.info("{} node '{}' ready: {} (phase {}, identity {})", settings.kind(), settings.name(), bound,
                 security.flags().phase(), ready.identity() == null ? "none" : ready.identity());
     }
 
     private synchronized void open(String name, ListenAddress address) throws NodeStartException {
+        if (name.startsWith("http-")) {
+            openHttp(name, address);
+            return;
+        }
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address.toSocketAddress());
         if (name.equals(NodeSettings.HEALTH)) {
             // Serving status only, for probes: deliberately outside TLS and authorization.
@@ -158,7 +176,30 @@ public final class NodeRuntime implements AutoCloseable {
         bound.put(name, ListenAddress.format((InetSocketAddress) server.getListenSockets().get(0)));
     }
 
+    private void openHttp(String name, ListenAddress address) throws NodeStartException {
+        HttpListener listener;
+        try {
+            listener = operatorListeners.open(name, address.toSocketAddress());
+        } catch (IOException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            String why = cause instanceof BindException ? "address already in use or not local (is another node running?"
+                    + " choose another port, or 0)" : cause.getMessage();
+            throw new NodeStartException("listen." + name + ": cannot bind " + address.format() + ": " + why, e);
+        } catch (IllegalStateException e) {
+            throw new NodeStartException("listen." + name + ": " + e.getMessage() + " (set security.tls.key and"
+                    + " security.tls.certificate-chain, or remove listen." + name + ")", e);
+        }
+        httpListeners.put(name, listener);
+        bound.put(name, ListenAddress.format(listener.address()));
+    }
+
     private synchronized void closeListener(String name) {
+        HttpListener http = httpListeners.remove(name);
+        if (http != null) {
+            bound.remove(name);
+            http.close(settings.shutdownGrace());
+            return;
+        }
         Server server = servers.remove(name);
         bound.remove(name);
         if (server != null) {
@@ -185,7 +226,7 @@ public final class NodeRuntime implements AutoCloseable {
             GitwardConfig config = GitwardConfig.load(configFile, environment);
             NodeSettings next = NodeSettings.read(config, settings.kind());
             SecuritySettings nextSecurity = SecuritySettings.read(config, settings.kind(), next.trustDomain(),
-                    next.dataDirectory(), next.listeners().containsKey(NodeSettings.GRPC_TLS));
+                    next.dataDirectory(), next.tlsListenerConfigured());
             boolean allowDowngrade = config.bool("security.allow-downgrade");
             config.problems().throwIfAny(config.source());
             EffectiveFlags flags = nextSecurity.flags();
@@ -206,14 +247,20 @@ public final class NodeRuntime implements AutoCloseable {
 
     /** A phase change: open the TLS side first, then switch flags, then close plaintext, so no call fails. */
     private void applyFlags(EffectiveFlags flags) throws NodeStartException {
-        ListenAddress plaintext = settings.listeners().get(NodeSettings.GRPC_PLAINTEXT);
-        boolean openNow = servers.containsKey(NodeSettings.GRPC_PLAINTEXT);
-        if (plaintext != null && flags.flags().plaintextListener() && !openNow) {
-            open(NodeSettings.GRPC_PLAINTEXT, plaintext);
+        boolean plaintextAllowed = flags.flags().plaintextListener();
+        java.util.List<String> openNow = new ArrayList<>();
+        for (String name : NodeSettings.PLAINTEXT_LISTENERS) {
+            ListenAddress plaintext = settings.listeners().get(name);
+            boolean open = servers.containsKey(name) || httpListeners.containsKey(name);
+            if (open) {
+                openNow.add(name);
+            } else if (plaintext != null && plaintextAllowed) {
+                open(name, plaintext);
+            }
         }
         security.applyFlags(flags);
-        if (openNow && !flags.flags().plaintextListener()) {
-            closeListener(NodeSettings.GRPC_PLAINTEXT);
+        if (!plaintextAllowed) {
+            openNow.forEach(this::closeListener);
         }
         writeReady();
     }
@@ -278,6 +325,8 @@ public final class NodeRuntime implements AutoCloseable {
             return;
         }
         stopped = true;
+        readyNow = false;
+        serving = false;
         configWatcher.shutdownNow();
         try {
             Files.deleteIfExists(settings.readyFile());
@@ -286,6 +335,8 @@ public final class NodeRuntime implements AutoCloseable {
         }
         health.enterTerminalState();
         servers.values().forEach(Server::shutdown);
+        httpListeners.values().forEach(listener -> listener.close(settings.shutdownGrace()));
+        httpListeners.clear();
         long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
         for (Server server : servers.values()) {
             try {

@@ -23,6 +23,14 @@ public record NodeSettings(NodeKind kind, String name, Path dataDirectory, Path 
     public static final String GRPC_PLAINTEXT = "grpc-plaintext";
     public static final String GRPC_TLS = "grpc-tls";
     public static final String HEALTH = "health";
+    /** HTTPS operator endpoints (metrics, readiness, health). */
+    public static final String HTTP_TLS = "http-tls";
+    /** Plaintext operator endpoints; open only while the phase allows a plaintext listener. */
+    public static final String HTTP_PLAINTEXT = "http-plaintext";
+    /** Plaintext HTTP health probe, outside authorization. */
+    public static final String HTTP_HEALTH = "http-health";
+    /** The listeners the phase's {@code plaintext-listener} flag opens and closes. */
+    public static final java.util.Set<String> PLAINTEXT_LISTENERS = java.util.Set.of(GRPC_PLAINTEXT, HTTP_PLAINTEXT);
 
     public NodeSettings {
         listeners = Map.copyOf(listeners);
@@ -43,7 +51,8 @@ public record NodeSettings(NodeKind kind, String name, Path dataDirectory, Path 
         Duration grace = config.duration("node.shutdown-grace");
 
         Map<String, ListenAddress> listeners = new LinkedHashMap<>();
-        for (String listener : new String[] {GRPC_PLAINTEXT, GRPC_TLS, HEALTH}) {
+        for (String listener : new String[] {GRPC_PLAINTEXT, GRPC_TLS, HEALTH, HTTP_TLS, HTTP_PLAINTEXT,
+                HTTP_HEALTH}) {
             String key = "listen." + listener;
             String value = config.string(key);
             if (value == null || value.isEmpty()) {
@@ -78,6 +87,11 @@ public record NodeSettings(NodeKind kind, String name, Path dataDirectory, Path 
         }
         NodeIdentity identity = readIdentity(config, kind, name, trustDomain);
         return new NodeSettings(kind, name, dataDirectory, readyFile, grace, listeners, phase, trustDomain, identity);
+    }
+
+    /** Whether a listener that presents this node's certificate (gRPC or HTTP) is configured. */
+    public boolean tlsListenerConfigured() {
+        return listeners.containsKey(GRPC_TLS) || listeners.containsKey(HTTP_TLS);
     }
 
     /** The identity in the configured certificate, which must be this node's own (kind, name, trust domain). */

@@ -2,9 +2,13 @@ package io.gitward.security.tls;
 
 import io.gitward.security.identity.NodeIdentity;
 import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.codec.http2.Http2SecurityUtil;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import javax.net.ssl.SSLException;
 
 /** Builds the immutable TLS contexts that {@link ReloadableSslContext}s delegate to. TLS 1.3 preferred, 1.2 allowed. */
@@ -19,6 +23,27 @@ public final class TlsContexts {
             TlsProvider provider) throws SSLException {
         SslContextBuilder builder = SslContextBuilder.forServer(key.key(), key.chain());
         GrpcSslContexts.configure(builder, provider.netty());
+        return serverRules(builder, credentials, clientAuth);
+    }
+
+    /**
+     * The server context of the HTTP operator endpoints: the same key, client-auth and peer checks as {@link #server},
+     * but ALPN offers {@code h2} and {@code http/1.1} (gRPC's context offers only {@code h2}).
+     */
+    public static SslContext httpServer(NodeCredentials credentials, KeyMaterial key, ClientAuth clientAuth,
+            TlsProvider provider) throws SSLException {
+        SslContextBuilder builder = SslContextBuilder.forServer(key.key(), key.chain())
+                .sslProvider(provider.netty())
+                .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
+        return serverRules(builder, credentials, clientAuth);
+    }
+
+    private static SslContext serverRules(SslContextBuilder builder, NodeCredentials credentials, ClientAuth clientAuth)
+            throws SSLException {
         return builder.protocols(PROTOCOLS)
                 .clientAuth(clientAuth)
                 .trustManager(new PeerTrustManager(credentials, null))

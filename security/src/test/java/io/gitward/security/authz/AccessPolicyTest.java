@@ -594,4 +594,23 @@ class AccessPolicyTest {
         assertTrue(decision.reason().contains(scope.name()), decision.reason());
         assertTrue(decision.reason().contains(who), "expected " + who + " in: " + decision.reason());
     }
+
+    static Stream<Arguments> health() {
+        List<Arguments> rows = new ArrayList<>();
+        for (NodeKind kind : NodeKind.values()) {
+            for (Node node : everyPhase(kind)) {
+                rows.add(row(node + ": anyone without a credential may ask for the serving status", node, Scope.HEALTH,
+                        plaintext(TokenVerdict.ABSENT), Outcome.ALLOW));
+                rows.add(row(node + ": an edge may ask for the serving status", node, Scope.HEALTH, edge(null),
+                        Outcome.ALLOW));
+            }
+        }
+        return rows.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("health")
+    void healthIsOpenToAnyoneInEveryPhase(String name, Node node, Scope scope, Caller caller, Outcome expected) {
+        assertOutcome(expected, decide(node, caller, method(scope)));
+    }
 }
