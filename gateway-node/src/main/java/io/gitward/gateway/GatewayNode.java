@@ -1,6 +1,8 @@
 package io.gitward.gateway;
 
 import io.gitward.security.config.GitwardConfig;
+import io.gitward.security.phase.OutboundToken;
+import io.gitward.security.phase.PhaseFlags;
 import io.gitward.security.runtime.OutboundChannels;
 import io.gitward.security.runtime.PeerEndpoint;
 import io.gitward.security.runtime.SecurityRuntime;
@@ -45,9 +47,14 @@ public final class GatewayNode implements NodeApplication {
 
     @Override
     public Map<String, String> openOwnListeners(SecurityRuntime security) throws NodeStartException {
-        // Its own dialer, without the token supplier: whatever the phase, the gateway never calls with a token.
+        // Its own dialer: whatever the phase, the gateway dials over TLS, presents its edge certificate (the proxy
+        // honours a forwarded identity only from a verified edge) and never sends a token.
         OutboundChannels dialer = new OutboundChannels(security.credentials(), security.settings().provider(),
-                () -> security.flags().flags(), () -> null);
+                () -> asEdge(security.flags().flags()), () -> null);
+        if (security.flags().phase() < 2) {
+            LOG.warn("phase {}: proxies verify client certificates only from phase 2; until then they cannot see that"
+                    + " this gateway is an edge, and Git requests through it are refused", security.flags().phase());
+        }
         try {
             proxy = dialer.dial(new PeerEndpoint(settings.proxyIdentity(), settings.proxyAddress(), null));
         } catch (SSLException e) {
@@ -68,6 +75,11 @@ public final class GatewayNode implements NodeApplication {
                 settings.clientCertificates().name().toLowerCase(java.util.Locale.ROOT), settings.proxyIdentity(),
                 settings.proxyAddress().host() + ":" + settings.proxyAddress().port());
         return Map.of("git-https", bound);
+    }
+
+    private static PhaseFlags asEdge(PhaseFlags flags) {
+        return new PhaseFlags(flags.plaintextListener(), flags.clientAuth(), flags.authorization(), flags.tokens(), true,
+                true, OutboundToken.NEVER, flags.staleCrlFailsClosed(), false);
     }
 
     @Override

@@ -36,13 +36,6 @@ record GatewaySettings(ListenAddress listen, ClientCertificates clientCertificat
         }
         Duration timeout = config.duration("gateway.request-timeout");
         int concurrent = config.integer("gateway.max-concurrent-requests", 1, 10_000);
-        // Forwarding an identity is only meaningful when the proxy can see that the caller is this edge.
-        boolean presentsCertificate = node.phase() >= 2
-                || "true".equals(config.string("security.flags.outbound-client-cert"));
-        if (!presentsCertificate) {
-            config.problems().add("security.phase", node.phase() + " (a gateway forwards end users' identities, which needs"
-                    + " its own certificate presented to the proxy: expected phase 2 or later)");
-        }
         if (node.identity() == null && !config.isSet("security.tls.certificate-chain")) {
             config.problems().add("security.tls.certificate-chain", "missing (a gateway serves HTTPS with its edge"
                     + " certificate and presents it to the proxy)");

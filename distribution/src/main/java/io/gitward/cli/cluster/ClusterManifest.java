@@ -21,12 +21,23 @@ public record ClusterManifest(String schema, String trustDomain, int phase, Stri
 
     /**
      * One node: its name (the certificate's), kind, and loopback ports (gRPC TLS, plaintext and health; HTTPS
-     * operator endpoints and HTTP health). Every listener gets its port up front,
+     * operator endpoints and HTTP health; a gateway's Git HTTPS). Every listener gets its port up front,
      * so peers can be configured before the node starts and a phase change that opens the plaintext listener
      * again finds it where the others expect it.
      */
     public record Node(String name, String kind, int tlsPort, int plaintextPort, int healthPort, int httpTlsPort,
-            int httpHealthPort) {
+            int httpHealthPort, int gitHttpsPort) {
+        /** The role in this node's certificate ({@code edge} for a gateway). */
+        public io.gitward.security.identity.Role role() {
+            return io.gitward.security.server.NodeKind.fromWireName(kind).orElseThrow(
+                    () -> new IllegalStateException("unknown node kind '" + kind + "' in the manifest")).role();
+        }
+
+        /** A gateway's Git HTTPS listener; null for other kinds. */
+        public String gitHttpsAddress() {
+            return gitHttpsPort == 0 ? null : "127.0.0.1:" + gitHttpsPort;
+        }
+
         public String tlsAddress() {
             return "127.0.0.1:" + tlsPort;
         }

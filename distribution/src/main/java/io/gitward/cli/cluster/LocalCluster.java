@@ -25,10 +25,10 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * A cluster of real node processes on this machine: a standalone coordinator, storage nodes and a proxy,
- * each with its own key and certificate, plus a supervisor that renews certificates and the CRL. {@code up}
- * provisions what is missing and starts everything; {@code down} stops it; the data stays for the next
- * {@code up}.
+ * A cluster of real node processes on this machine: a standalone coordinator, storage nodes, a proxy and a Git
+ * HTTPS gateway in front of it, each with its own key and certificate, plus a supervisor that renews certificates
+ * and the CRL. {@code up} provisions what is missing and starts everything; {@code down} stops it; the data stays
+ * for the next {@code up}.
  */
 public final class LocalCluster {
     public static final String DEFAULT_TRUST_DOMAIN = "local.gitward";
@@ -103,14 +103,16 @@ public final class LocalCluster {
             names.add("storage-" + i);
         }
         names.add("proxy-1");
-        int perNode = 5;
+        names.add("gateway-1");
+        int perNode = 6;
         List<Integer> ports = freePorts(names.size() * perNode);
         List<ClusterManifest.Node> nodes = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
             int first = perNode * i;
-            nodes.add(new ClusterManifest.Node(name, name.substring(0, name.indexOf('-')), ports.get(first),
-                    ports.get(first + 1), ports.get(first + 2), ports.get(first + 3), ports.get(first + 4)));
+            String kind = name.substring(0, name.indexOf('-'));
+            nodes.add(new ClusterManifest.Node(name, kind, ports.get(first), ports.get(first + 1), ports.get(first + 2),
+                    ports.get(first + 3), ports.get(first + 4), kind.equals("gateway") ? ports.get(first + 5) : 0));
         }
         String since = existing.filter(had -> had.phase() == phase).map(ClusterManifest::phaseSince)
                 .orElse(Instant.now().toString());
@@ -154,7 +156,7 @@ public final class LocalCluster {
     Map<Path, Role> identities(ClusterManifest manifest) {
         Map<Path, Role> identities = new LinkedHashMap<>();
         for (ClusterManifest.Node node : manifest.nodes()) {
-            identities.put(layout.nodeDir(node.name()), Role.parse(node.kind()));
+            identities.put(layout.nodeDir(node.name()), node.role());
         }
         identities.put(layout.clientDir(LocalIdentities.CLIENT), Role.CLIENT);
         identities.put(layout.clientDir(LocalIdentities.ADMIN), Role.ADMIN);
@@ -175,12 +177,17 @@ public final class LocalCluster {
         }
     }
 
-    /** Coordinator and storage nodes together, then the proxy, then the supervisor; on failure stops them all. */
+    /**
+     * Coordinator and storage nodes together, then the proxy, then the gateway in front of it, then the supervisor;
+     * on failure stops them all.
+     */
     private void start(ClusterManifest manifest) throws ClusterException, InterruptedException {
-        List<ClusterManifest.Node> first = manifest.nodes().stream().filter(node -> !node.kind().equals("proxy")).toList();
+        List<ClusterManifest.Node> first = manifest.nodes().stream()
+                .filter(node -> !node.kind().equals("proxy") && !node.kind().equals("gateway")).toList();
         try {
             awaitAll(manifest, first);
             awaitAll(manifest, List.of(manifest.proxy()));
+            awaitAll(manifest, manifest.ofKind("gateway"));
             NodeProcesses.startDetached(layout.supervisorLog(), layout.supervisorPid(), "supervise", "--dir",
                     layout.dir().toString());
         } catch (ClusterException | InterruptedException e) {

@@ -8,7 +8,6 @@ import io.gitward.proto.GetSecurityStatusRequest;
 import io.gitward.proto.SecurityAdminGrpc;
 import io.gitward.proto.SecurityStatus;
 import io.gitward.security.identity.NodeIdentity;
-import io.gitward.security.identity.Role;
 import io.gitward.security.identity.TrustDomain;
 import io.gitward.security.server.ListenAddress;
 import io.grpc.StatusRuntimeException;
@@ -34,7 +33,7 @@ final class NodeAdmin {
     static ClientEndpoint.Connection open(ClusterLayout layout, ClusterManifest manifest, ClusterManifest.Node node,
             int lowestPhase) throws ClusterException {
         Path admin = layout.clientDir(LocalIdentities.ADMIN);
-        NodeIdentity identity = new NodeIdentity(TrustDomain.of(manifest.trustDomain()), Role.parse(node.kind()),
+        NodeIdentity identity = new NodeIdentity(TrustDomain.of(manifest.trustDomain()), node.role(),
                 node.name());
         try {
             return new ClientEndpoint(ListenAddress.parse(node.tlsAddress()), false, ClusterLayout.roots(admin),

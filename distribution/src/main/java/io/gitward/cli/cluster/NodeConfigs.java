@@ -49,6 +49,7 @@ final class NodeConfigs {
                 lines.add("storage.name = " + quote(VIRTUAL_STORAGE));
             }
             case "proxy" -> lines.addAll(proxyLines());
+            case "gateway" -> lines.addAll(gatewayLines(node));
             default -> {
             }
         }
@@ -76,6 +77,15 @@ final class NodeConfigs {
                 "proxy.coordinator.name = " + quote(coordinator.name()),
                 "proxy.coordinator.tls-address = " + quote(coordinator.tlsAddress()),
                 "proxy.coordinator.plaintext-address = " + quote(coordinator.plaintextAddress()));
+    }
+
+    private List<String> gatewayLines(ClusterManifest.Node gateway) {
+        ClusterManifest.Node proxy = manifest.proxy();
+        return List.of(
+                "gateway.listen = " + quote(gateway.gitHttpsAddress()),
+                "gateway.proxy.address = " + quote(proxy.tlsAddress()),
+                "gateway.proxy.identity = " + quote("spiffe://" + manifest.trustDomain() + "/proxy/" + proxy.name()),
+                "gateway.virtual-storage = " + quote(VIRTUAL_STORAGE));
     }
 
     private static String quote(Object value) {

@@ -109,12 +109,16 @@ final class PhaseSteps {
         return after;
     }
 
-    /** Pure callers first: the proxy only calls, storage nodes answer it and call the coordinator, which only answers. */
+    /**
+     * Pure callers first: the gateway calls the proxy, the proxy calls storage nodes, storage nodes answer it and
+     * call the coordinator, which only answers.
+     */
     private static int callerRank(String kind) {
         return switch (kind) {
-            case "proxy" -> 0;
-            case "storage" -> 1;
-            default -> 2;
+            case "gateway" -> 0;
+            case "proxy" -> 1;
+            case "storage" -> 2;
+            default -> 3;
         };
     }
 

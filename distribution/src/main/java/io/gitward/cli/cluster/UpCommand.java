@@ -47,6 +47,8 @@ public final class UpCommand implements Callable<Integer> {
             ClusterManifest manifest = new LocalCluster(layout, spec.commandLine().getOut()).up(options);
             String dirOption = layout.dir().equals(new ClusterLayout(ClusterLayout.DEFAULT).dir()) ? ""
                     : " --dir " + layout.dir();
+            ClusterManifest.Node gateway = manifest.ofKind("gateway").get(0);
+            java.nio.file.Path client = layout.clientDir(LocalIdentities.CLIENT);
             spec.commandLine().getOut().printf("""
                     cluster up: phase %d, trust domain %s, proxy %s
                     try:
@@ -54,9 +56,13 @@ public final class UpCommand implements Callable<Integer> {
                       ./gitward client%s write demo.git README.md "hello"
                       ./gitward client%s read demo.git README.md
                       ./gitward client%s state demo.git
+                    or with git, through the gateway (your client certificate, the cluster's CA):
+                      GIT_SSL_CERT=%s GIT_SSL_KEY=%s GIT_SSL_CAINFO=%s \\
+                        git clone https://%s/demo.git
                     stop it with ./gitward down%s
                     """, manifest.phase(), manifest.trustDomain(), manifest.proxy().tlsAddress(), dirOption, dirOption,
-                    dirOption, dirOption, dirOption);
+                    dirOption, dirOption, ClusterLayout.chain(client), ClusterLayout.key(client), ClusterLayout.roots(client),
+                    gateway.gitHttpsAddress(), dirOption);
             return 0;
         } catch (ClusterException e) {
             spec.commandLine().getErr().println("gitward up: " + e.getMessage());

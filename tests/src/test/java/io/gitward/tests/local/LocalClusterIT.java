@@ -43,6 +43,28 @@ class LocalClusterIT {
         }
     }
 
+    /** Runs the printed {@code GIT_SSL_*=... git clone URL} lines with the real git CLI; returns the README. */
+    private String gitCloneAsPrinted(String upOutput) throws Exception {
+        List<String> lines = upOutput.lines().map(String::strip).toList();
+        int env = lines.indexOf(lines.stream().filter(line -> line.startsWith("GIT_SSL_CERT=")).findFirst()
+                .orElseThrow(() -> new AssertionError("up printed no git line:\n" + upOutput)));
+        List<String> command = new ArrayList<>(List.of(lines.get(env + 1).split(" ")));
+        assertEquals(List.of("git", "clone"), command.subList(0, 2), upOutput);
+        Path clone = dir.resolve("clone");
+        command.add(clone.toString());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        for (String assignment : lines.get(env).replace("\\", "").strip().split(" ")) {
+            builder.environment().put(assignment.substring(0, assignment.indexOf('=')),
+                    assignment.substring(assignment.indexOf('=') + 1));
+        }
+        builder.environment().put("HOME", dir.toString());
+        builder.environment().put("GIT_TERMINAL_PROMPT", "0");
+        Process git = builder.start();
+        String output = new String(git.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(git.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && git.exitValue() == 0, output);
+        return Files.readString(clone.resolve("README.md"));
+    }
+
     @Test
     void upPrintsCommandsThatWorkAndDownStopsEverything() throws Exception {
         cluster = dir.resolve("cluster");
@@ -62,13 +84,15 @@ class LocalClusterIT {
         assertEquals(1, outputs.get(3).lines().filter(line -> line.startsWith("storage-")).map(line -> line.substring(
                 line.indexOf("checksum="))).distinct().count(), "equal checksums on every replica: " + outputs.get(3));
 
+        assertTrue(gitCloneAsPrinted(up.output()).contains("hello"), "the git clone line up printed works");
+
         GitwardProcess.Result again = gitward("up", "--dir", cluster.toString());
         assertEquals(1, again.exitCode());
         assertTrue(again.output().contains("already running"), again.output());
 
         JsonNode status = Json.mapper().readTree(jsonOf(gitward("status", "--dir", cluster.toString(), "--json")));
         assertEquals(6, status.get("phase").asInt());
-        assertEquals(5, status.get("nodes").size());
+        assertEquals(6, status.get("nodes").size());
         List<Long> pids = new ArrayList<>();
         for (JsonNode node : status.get("nodes")) {
             assertTrue(node.get("running").asBoolean() && node.get("ready").asBoolean(), node.toString());
@@ -102,7 +126,8 @@ class LocalClusterIT {
 
         GitwardProcess.Result down = gitward("down", "--dir", cluster.toString());
         assertEquals(0, down.exitCode(), down.output());
-        assertTrue(down.output().contains("stopped supervisor, proxy-1, storage-3, storage-2, storage-1, coordinator-1"),
+        assertTrue(down.output().contains("stopped supervisor, gateway-1, proxy-1, storage-3, storage-2, storage-1,"
+                + " coordinator-1"),
                 down.output());
         for (long pid : pids) {
             assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "pid " + pid + " is gone");

@@ -57,7 +57,7 @@ class OutboundTest {
     }
 
     private NodeConfig config(NodeKind kind, String name, String provider) {
-        Role role = Role.parse(kind.wireName());
+        Role role = kind.role();
         return NodeConfig.node(name, dir.resolve(name + "-data")).identity(pki, pki.files(role, name))
                 .set("security.tls.provider", NodeConfig.quote(provider)).path("security.tokens.file", tokenFile);
     }

@@ -120,9 +120,11 @@ class OutcomeTableTest {
         List<String> mismatches = new ArrayList<>();
         int cells = 0;
         try {
-            for (NodeKind kind : NodeKind.values()) {
+            // The table's node columns; the gateway's gRPC surface is ADMIN_READ only and its Git HTTPS surface is
+            // covered by GitGatewayIT.
+            for (NodeKind kind : List.of(NodeKind.STORAGE, NodeKind.PROXY, NodeKind.COORDINATOR)) {
                 NodeConfig config = NodeConfig.node(kind + "-1", run.resolve(kind + "-data"))
-                        .identity(pki, pki.files(Role.parse(kind.wireName()), kind + "-1"))
+                        .identity(pki, pki.files(kind.role(), kind + "-1"))
                         .set("security.tls.provider", NodeConfig.quote(serverProvider))
                         .path("security.tokens.file", tokenFile)
                         .set("security.trust.other-domains", "[{trust-domain = \"cell-b.gitward\", roots = "

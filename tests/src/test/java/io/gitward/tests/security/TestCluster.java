@@ -57,7 +57,7 @@ public final class TestCluster implements AutoCloseable {
     /** Starts (or restarts) node {@code name} with {@code extra} config lines (key to HOCON value). */
     public InProcessNode start(NodeKind kind, String name, Supplier<NodeApplication> application, Map<String, String> extra)
             throws Exception {
-        Role role = Role.parse(kind.wireName());
+        Role role = kind.role();
         TestPki.NodeFiles files = java.nio.file.Files.exists(pki.files(role, name).certificate()) ? pki.files(role, name)
                 : pki.issue(role, name);
         NodeConfig config = NodeConfig.node(name, dir.resolve(name + "-data")).identity(pki, files).set("security.phase", phase)
