@@ -64,7 +64,8 @@ public record NodeSettings(NodeKind kind, String name, Path dataDirectory, Path 
                 config.problems().add(key, e.getMessage());
             }
         }
-        if (!listeners.containsKey(GRPC_PLAINTEXT) && !listeners.containsKey(GRPC_TLS)) {
+        // A sidecar serves its own HTTP listeners; gRPC listeners (node info, security status) are optional there.
+        if (kind != NodeKind.SIDECAR && !listeners.containsKey(GRPC_PLAINTEXT) && !listeners.containsKey(GRPC_TLS)) {
             config.problems().add("listen", "no gRPC listener (expected: listen.grpc-plaintext or listen.grpc-tls)");
         }
 
@@ -110,7 +111,8 @@ public record NodeSettings(NodeKind kind, String name, Path dataDirectory, Path 
             config.problems().add("security.tls.certificate-chain", chain + ": " + e.getMessage());
             return null;
         }
-        Role expectedRole = kind.role();
+        // A kind without a fixed role (the sidecar) checks the configured role itself; name and domain still bind.
+        Role expectedRole = kind.role() == null ? identity.role() : kind.role();
         if (identity.role() != expectedRole || !identity.name().equals(name)
                 || (trustDomain != null && !identity.trustDomain().equals(trustDomain))) {
             config.problems().add("security.tls.certificate-chain", chain + " is for " + identity + " but this is "
