@@ -64,8 +64,7 @@ public record NodeSettings(NodeKind kind, String name, Path dataDirectory, Path 
                 config.problems().add(key, e.getMessage());
             }
         }
-        // A sidecar serves its own HTTP listeners; gRPC listeners (node info, security status) are optional there.
-        if (kind != NodeKind.SIDECAR && !listeners.containsKey(GRPC_PLAINTEXT) && !listeners.containsKey(GRPC_TLS)) {
+        if (!listeners.containsKey(GRPC_PLAINTEXT) && !listeners.containsKey(GRPC_TLS)) {
             config.problems().add("listen", "no gRPC listener (expected: listen.grpc-plaintext or listen.grpc-tls)");
         }
 
