@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         description = "Git storage cluster whose nodes authenticate each other with mutual TLS identities.",
         subcommands = {UpCommand.class, StatusCommand.class, ClientCommand.class, PhaseCommand.class, RotateCommand.class,
             CaCommand.class, CheckCommand.class, AuditCommand.class, DownCommand.class, NodeCommand.class, SidecarCommand.class,
-            PkiCommand.class,
+            EchoAppCommand.class, PkiCommand.class,
             BenchCommand.class, SuperviseCommand.class})
 public final class Gitward implements Runnable {
     @CommandLine.Spec
