@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
 @Command(name = "gitward", mixinStandardHelpOptions = true, versionProvider = Gitward.Version.class,
         description = "Git storage cluster whose nodes authenticate each other with mutual TLS identities.",
         subcommands = {UpCommand.class, StatusCommand.class, ClientCommand.class, PhaseCommand.class, RotateCommand.class,
-            CaCommand.class, CheckCommand.class, AuditCommand.class, DownCommand.class, NodeCommand.class, PkiCommand.class,
+            CaCommand.class, CheckCommand.class, AuditCommand.class, DownCommand.class, NodeCommand.class, SidecarCommand.class,
+            EchoAppCommand.class, PkiCommand.class,
             BenchCommand.class, SuperviseCommand.class})
 public final class Gitward implements Runnable {
     @CommandLine.Spec

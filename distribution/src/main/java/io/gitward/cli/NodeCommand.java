@@ -35,22 +35,32 @@ final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        NodeKind nodeKind = NodeKind.fromWireName(kind).orElseThrow(() -> new CommandLine.ParameterException(
-                spec.commandLine(), "KIND: '" + kind + "' (expected: storage, proxy, coordinator or gateway)"));
+        NodeKind nodeKind = NodeKind.fromWireName(kind).filter(k -> k != NodeKind.SIDECAR)
+                .orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(), "KIND: '" + kind
+                        + "' (expected: storage, proxy, coordinator or gateway" + (NodeKind.SIDECAR.wireName().equals(kind)
+                        ? "; a sidecar starts with: gitward sidecar --config FILE)" : ")")));
         NodeApplication application = switch (nodeKind) {
             case STORAGE -> new StorageNode();
             case PROXY -> new ProxyNode();
             case COORDINATOR -> new CoordinatorNode();
             case GATEWAY -> new GatewayNode();
+            case SIDECAR -> throw new IllegalStateException("refused above");
         };
+        return run(spec, nodeKind, config, application);
+    }
+
+    /** Starts {@code application} as a node of {@code nodeKind} and blocks until it stops; the exit code. */
+    static int run(CommandLine.Model.CommandSpec spec, NodeKind nodeKind, Path config, NodeApplication application)
+            throws InterruptedException {
+        String command = nodeKind == NodeKind.SIDECAR ? "gitward sidecar" : "gitward node " + nodeKind;
         NodeRuntime runtime;
         try {
             runtime = NodeRuntime.start(nodeKind, config, System.getenv(), application);
         } catch (ConfigException e) {
-            spec.commandLine().getErr().println("gitward node " + nodeKind + ": config " + e.getMessage());
+            spec.commandLine().getErr().println(command + ": config " + e.getMessage());
             return EXIT_CONFIG;
         } catch (NodeStartException e) {
-            spec.commandLine().getErr().println("gitward node " + nodeKind + ": " + e.getMessage());
+            spec.commandLine().getErr().println(command + ": " + e.getMessage());
             return EXIT_START;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "gitward-shutdown"));

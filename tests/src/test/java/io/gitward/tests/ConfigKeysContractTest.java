@@ -33,6 +33,17 @@ class ConfigKeysContractTest {
     }
 
     @Test
+    void theSidecarsModesAndPinnedPeerAreKnownKeys() {
+        Map<String, String> known = GitwardConfig.knownKeysWithVariables();
+        assertEquals("GITWARD_SIDECAR_ROLE", known.get("sidecar.role"));
+        assertEquals("GITWARD_SIDECAR_INBOUND_ROUTES", known.get("sidecar.inbound.routes"));
+        assertEquals("GITWARD_SIDECAR_INBOUND_TARGET", known.get("sidecar.inbound.target"));
+        assertEquals("GITWARD_SIDECAR_OUTBOUND_LISTEN", known.get("sidecar.outbound.listen"));
+        assertEquals("GITWARD_SIDECAR_OUTBOUND_PEER_IDENTITY", known.get("sidecar.outbound.peer.identity"));
+        assertEquals("GITWARD_SIDECAR_OUTBOUND_PEER_ADDRESS", known.get("sidecar.outbound.peer.address"));
+    }
+
+    @Test
     void noTwoKeysShareAnEnvironmentVariable() {
         Map<String, String> keyByVariable = new HashMap<>();
         GitwardConfig.knownKeysWithVariables().forEach((key, variable) -> {

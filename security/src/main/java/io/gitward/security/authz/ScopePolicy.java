@@ -87,6 +87,11 @@ public final class ScopePolicy {
             case GATEWAY -> {
                 // Only its admin surface: node info and security status for operators.
             }
+            case SIDECAR -> {
+                // The fronted app's routes name these scopes; other scopes need a rule (invariants still hold).
+                roles.put(Scope.PUBLIC, EnumSet.of(Role.CLIENT));
+                roles.put(Scope.ADMIN_WRITE, EnumSet.of(Role.ADMIN));
+            }
             default -> throw new IllegalArgumentException("unknown node kind " + kind);
         }
         return roles;

@@ -35,29 +35,34 @@ import org.slf4j.LoggerFactory;
  * TLS peer certificate (validated again under the current trust, so a revoked certificate is refused at once) or
  * from an {@code Authorization: Bearer} token under the phase's token rule, then the node's current
  * {@link AccessPolicy}, then one audit record with transport {@code http-<transport>}. Fails closed: any error
- * in here denies. Thread-safe.
+ * in here denies. Used by the operator endpoints and by the sidecar's inbound routes. Thread-safe.
  */
-final class HttpAuthorizer {
+public final class HttpAuthorizer {
     private static final Logger LOG = LoggerFactory.getLogger(HttpAuthorizer.class);
     static final String UNKNOWN_SCOPE = "UNKNOWN";
 
-    /** The outcome: the HTTP status to answer with when refused (null when allowed) and a short reason. */
-    record Verdict(HttpResponseStatus refusal, String reason) {
-        static final Verdict ALLOWED = new Verdict(null, "");
+    /**
+     * The outcome: the HTTP status to answer with when refused (null when allowed), a short reason (never a
+     * credential), and the caller's verified identity (null without a verified certificate).
+     */
+    public record Verdict(HttpResponseStatus refusal, String reason, NodeIdentity identity) {
+        static Verdict allowed(NodeIdentity identity) {
+            return new Verdict(null, "", identity);
+        }
 
-        boolean allowed() {
+        public boolean allowed() {
             return refusal == null;
         }
     }
 
     private final SecurityRuntime security;
 
-    HttpAuthorizer(SecurityRuntime security) {
+    public HttpAuthorizer(SecurityRuntime security) {
         this.security = requireNonNull(security, "security");
     }
 
     /** Decides {@code request} for {@code method} (a route's method info), and records the decision. */
-    Verdict authorize(Channel channel, HttpRequest request, MethodInfo method) {
+    public Verdict authorize(Channel channel, HttpRequest request, MethodInfo method) {
         AccessPolicy policy = security.policy();
         Caller caller = anonymous(channel);
         try {
@@ -67,7 +72,7 @@ final class HttpAuthorizer {
             if (!decision.allowed()) {
                 return refusal(decision);
             }
-            return Verdict.ALLOWED;
+            return Verdict.allowed(caller.identity());
         } catch (CertificateRejectedException e) {
             Decision decision = Decision.unauthenticated("peer certificate no longer valid: " + e.reason());
             record(caller, method.scope().name(), decision, policy);
@@ -81,7 +86,7 @@ final class HttpAuthorizer {
     }
 
     /** Records a request refused before any policy applies (unknown path, method other than GET/HEAD). */
-    void recordRefused(Channel channel, HttpRequest request, String reason) {
+    public void recordRefused(Channel channel, HttpRequest request, String reason) {
         AccessPolicy policy = security.policy();
         Caller caller;
         try {
@@ -100,7 +105,7 @@ final class HttpAuthorizer {
     private static Verdict refusal(Decision decision) {
         HttpResponseStatus status = decision.code() == Status.Code.UNAUTHENTICATED ? HttpResponseStatus.UNAUTHORIZED
                 : HttpResponseStatus.FORBIDDEN;
-        return new Verdict(status, decision.reason());
+        return new Verdict(status, decision.reason(), null);
     }
 
     private Caller caller(Channel channel, HttpRequest request, AccessPolicy policy) throws CertificateRejectedException {

@@ -51,6 +51,25 @@ public final class OperatorListeners {
                 security.trackedServerChannels(), channel -> setUp(channel, limits, pipelines, context));
     }
 
+    /**
+     * Binds an HTTP listener of another component (the sidecar) with the same stack as the operator endpoints: on
+     * TLS the node's reloadable HTTP context (rotation, client-auth by phase, and revoked peers cut through the
+     * connection registry) with ALPN h2 / http/1.1, else HTTP/1.1 or h2c by prior knowledge; the same limits, the
+     * same event loops and connection limit. {@code handlers} gives a fresh handler per HTTP/1.1 connection or
+     * HTTP/2 stream, which receives Netty {@code HttpObject}s either way.
+     *
+     * @throws IOException           when the address cannot be bound
+     * @throws IllegalStateException for TLS on a node without key and certificate
+     */
+    public static HttpListener openApplication(String name, InetSocketAddress address, SecurityRuntime security,
+            boolean tls, java.util.function.Supplier<io.netty.channel.ChannelHandler> handlers) throws IOException {
+        HttpLimits limits = HttpLimits.of(security.settings().limits());
+        HttpPipelines pipelines = new HttpPipelines(limits, handlers);
+        io.netty.handler.ssl.SslContext context = tls ? security.httpServerContext() : null;
+        return HttpListener.bind(name, address, security.bossGroup(), security.workerGroup(),
+                security.trackedServerChannels(), channel -> setUp(channel, limits, pipelines, context));
+    }
+
     private static void setUp(Channel channel, HttpLimits limits, HttpPipelines pipelines,
             io.netty.handler.ssl.SslContext tls) {
         ChannelPipeline pipeline = channel.pipeline();

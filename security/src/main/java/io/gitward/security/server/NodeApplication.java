@@ -35,6 +35,13 @@ public interface NodeApplication extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /**
+     * Stops the listeners {@link #openOwnListeners} opened, letting open exchanges end within {@code grace}; called at
+     * shutdown with the runtime's own listeners, while the shared event loops still run.
+     */
+    default void closeOwnListeners(java.time.Duration grace) {
+    }
+
     /** This kind's own metrics in the Prometheus text format, appended to the security metrics. */
     default String prometheusText() {
         return "";

@@ -337,6 +337,11 @@ public final class NodeRuntime implements AutoCloseable {
         servers.values().forEach(Server::shutdown);
         httpListeners.values().forEach(listener -> listener.close(settings.shutdownGrace()));
         httpListeners.clear();
+        try {
+            application.closeOwnListeners(settings.shutdownGrace());
+        } catch (RuntimeException e) {
+            LOG.warn("{} node '{}' did not close its listeners cleanly: {}", settings.kind(), settings.name(), e.toString());
+        }
         long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
         for (Server server : servers.values()) {
             try {

@@ -110,7 +110,8 @@ public record NodeSettings(NodeKind kind, String name, Path dataDirectory, Path 
             config.problems().add("security.tls.certificate-chain", chain + ": " + e.getMessage());
             return null;
         }
-        Role expectedRole = kind.role();
+        // A kind without a fixed role (the sidecar) checks the configured role itself; name and domain still bind.
+        Role expectedRole = kind.role() == null ? identity.role() : kind.role();
         if (identity.role() != expectedRole || !identity.name().equals(name)
                 || (trustDomain != null && !identity.trustDomain().equals(trustDomain))) {
             config.problems().add("security.tls.certificate-chain", chain + " is for " + identity + " but this is "

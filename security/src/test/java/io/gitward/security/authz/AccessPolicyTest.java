@@ -70,6 +70,12 @@ class AccessPolicyTest {
         Map<Scope, Set<Role>> gateway = new EnumMap<>(Scope.class);
         gateway.put(Scope.ADMIN_READ, EnumSet.of(Role.ADMIN, Role.AUDITOR));
         ADMITTED.put(NodeKind.GATEWAY, gateway);
+        // The sidecar fronts an app whose routes name scopes: PUBLIC for clients, the admin scopes for operators.
+        Map<Scope, Set<Role>> sidecar = new EnumMap<>(Scope.class);
+        sidecar.put(Scope.PUBLIC, EnumSet.of(Role.CLIENT));
+        sidecar.put(Scope.ADMIN_READ, EnumSet.of(Role.ADMIN, Role.AUDITOR));
+        sidecar.put(Scope.ADMIN_WRITE, EnumSet.of(Role.ADMIN));
+        ADMITTED.put(NodeKind.SIDECAR, sidecar);
     }
 
     enum Outcome {
