@@ -121,7 +121,7 @@ public final class ClusterLoadGenerator {
         Operations.Call call = operations.call(group.operation(), connections.get(target.label()),
                 channels.get(target.label()), expectedRefs);
         if (target.rotating()) {
-            signal("rotate on");
+            signal("rotate on " + group.id() + " " + (rate > 0 ? "open" : "closed") + " x" + inFlight);
         }
         LoadEngine.Measured measured;
         try {

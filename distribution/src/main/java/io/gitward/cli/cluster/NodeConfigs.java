@@ -15,10 +15,17 @@ final class NodeConfigs {
 
     private final ClusterLayout layout;
     private final ClusterManifest manifest;
+    private final List<String> extraLines;
 
     NodeConfigs(ClusterLayout layout, ClusterManifest manifest) {
+        this(layout, manifest, List.of());
+    }
+
+    /** {@code extraLines} go into every node's config before its phase (e.g. the TLS provider of a benchmark). */
+    NodeConfigs(ClusterLayout layout, ClusterManifest manifest, List<String> extraLines) {
         this.layout = layout;
         this.manifest = manifest;
+        this.extraLines = List.copyOf(extraLines);
     }
 
     Path write(ClusterManifest.Node node) throws IOException {
@@ -52,6 +59,7 @@ final class NodeConfigs {
             default -> {
             }
         }
+        lines.addAll(extraLines);
         lines.add("security.phase = " + manifest.phase());
         if (allowDowngrade) {
             lines.add("security.allow-downgrade = true");
