@@ -9,6 +9,6 @@ import java.util.Map;
  * each cluster configuration's runs. Written as results.json; report.md and the charts are made from it.
  */
 public record BenchResults(String date, String command, boolean quick, Map<String, String> machine, String pinning,
-        long seconds, long warmupMillis, long measureMillis, double openFraction, long rotationIntervalMillis,
-        Map<String, Integer> rotations, List<LoadResult> clusters) {
+        long seconds, long variantWarmupMillis, long warmupMillis, long measureMillis, double openFraction,
+        long rotationIntervalMillis, Map<String, Integer> rotations, List<LoadResult> clusters) {
 }

@@ -7,11 +7,9 @@ import io.gitward.proto.FileAction;
 import io.gitward.proto.FindRefRequest;
 import io.gitward.proto.OperationServiceGrpc;
 import io.gitward.proto.RefServiceGrpc;
-import io.gitward.proto.ReferenceUpdate;
 import io.gitward.proto.Repository;
 import io.gitward.proto.RepositoryServiceGrpc;
 import io.gitward.proto.Signature;
-import io.gitward.proto.UpdateReferencesRequest;
 import io.gitward.security.json.Json;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -38,7 +36,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ClusterLoadGenerator {
     public static final String SIGNAL = "@@";
-    private static final int BATCH = 10_000;
 
     private final LoadPlan plan;
     private final PrintStream out;
@@ -85,6 +82,14 @@ public final class ClusterLoadGenerator {
                 Connections connection = new Connections(target);
                 connections.put(target.label(), connection);
                 channels.put(target.label(), connection.open());
+            }
+            int most = java.util.stream.Stream.concat(group.inFlight().stream(), group.openInFlight().stream())
+                    .mapToInt(Integer::intValue).max().orElse(1);
+            for (LoadPlan.Target target : group.variants()) {
+                if (plan.variantWarmupMillis() > 0 && !target.rotating()) {
+                    engine.run(operations.call(group.operation(), connections.get(target.label()),
+                            channels.get(target.label()), expectedRefs), most, 0, plan.variantWarmupMillis(), 0);
+                }
             }
             Map<Integer, Double> slowest = new LinkedHashMap<>();
             if (group.closed()) {
@@ -189,35 +194,45 @@ public final class ClusterLoadGenerator {
             }
             if (setup.manyRefsRepository() != null) {
                 manyRefs(calls, Repository.newBuilder().setStorageName(setup.virtualStorage())
-                        .setRelativePath(setup.manyRefsRepository()).build(), setup.manyRefs());
+                        .setRelativePath(setup.manyRefsRepository()).build(), setup.manyRefs(), setup.manyRefsDirs());
             }
         } finally {
             Connections.close(channel);
         }
     }
 
-    /** {@code count} branches {@code refs/heads/b/NNNNNN} at main's commit, in atomic batches of {@value #BATCH}. */
-    private void manyRefs(io.grpc.Channel calls, Repository repository, int count) {
-        RefServiceGrpc.RefServiceBlockingStub refs = RefServiceGrpc.newBlockingStub(calls);
-        String head = Operations.head(refs.withDeadlineAfter(30, TimeUnit.SECONDS), repository);
+    /**
+     * {@code count} branches {@code refs/heads/b/NNNNNN} at main's commit, written into {@code packed-refs} of every
+     * replica (merged with what is there, sorted, replaced atomically) — as a repository that grew over time has
+     * them. Through the API (atomic UpdateReferences batches of 10,000 via the proxy) this took minutes here,
+     * because every atomic batch rewrites packed-refs on every replica.
+     */
+    private void manyRefs(io.grpc.Channel calls, Repository repository, int count, List<String> dirs) throws Exception {
+        String head = Operations.head(RefServiceGrpc.newBlockingStub(calls).withDeadlineAfter(30, TimeUnit.SECONDS),
+                repository);
         long started = System.nanoTime();
-        int created = 0;
-        for (int first = 0; first < count; first += BATCH) {
-            int last = Math.min(count, first + BATCH) - 1;
-            if (refs.withDeadlineAfter(30, TimeUnit.SECONDS).findRef(FindRefRequest.newBuilder().setRepository(repository)
-                    .setName(branch(last)).build()).hasReference()) {
-                continue;
+        for (String dir : dirs) {
+            Path packed = Path.of(dir, "packed-refs");
+            java.util.TreeMap<String, String> refs = new java.util.TreeMap<>();
+            if (Files.exists(packed)) {
+                for (String line : Files.readAllLines(packed, StandardCharsets.UTF_8)) {
+                    if (!line.startsWith("#") && !line.startsWith("^") && line.length() > 41) {
+                        refs.put(line.substring(41), line.substring(0, 40));
+                    }
+                }
             }
-            UpdateReferencesRequest.Builder batch = UpdateReferencesRequest.newBuilder().setRepository(repository);
-            for (int i = first; i <= last; i++) {
-                batch.addUpdates(ReferenceUpdate.newBuilder().setName(branch(i)).setOldTarget(Operations.ZERO)
-                        .setNewTarget(head));
+            for (int i = 0; i < count; i++) {
+                refs.putIfAbsent(branch(i), head);
             }
-            refs.withDeadlineAfter(300, TimeUnit.SECONDS).updateReferences(batch.build());
-            created += last - first + 1;
+            StringBuilder text = new StringBuilder("# pack-refs with: peeled fully-peeled sorted \n");
+            refs.forEach((name, id) -> text.append(id).append(' ').append(name).append('\n'));
+            Path temporary = Path.of(dir, "packed-refs.bench");
+            Files.writeString(temporary, text, StandardCharsets.UTF_8);
+            Files.move(temporary, packed, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        out.printf(Locale.ROOT, "  set-up: %d references created in %s through the proxy in %.1f s (batches of %d)%n",
-                created, repository.getRelativePath(), (System.nanoTime() - started) / 1e9, BATCH);
+        out.printf(Locale.ROOT, "  set-up: %d branches in packed-refs of %s on %d replicas in %.1f s%n", count,
+                repository.getRelativePath(), dirs.size(), (System.nanoTime() - started) / 1e9);
     }
 
     private static String branch(int i) {

@@ -115,19 +115,22 @@ public final class ClusterReport {
                 legacy token). Nodes run with the full JIT. nginx (`grpc_pass grpcs://` to an `upstream` with `keepalive`,
                 client certificates verified, its own certificate to storage-1, one worker per CPU, no access log) runs
                 beside the first. Load comes from a separate JVM (`io.gitward.bench.cluster.ClusterLoadGenerator`) on one
-                HTTP/2 connection per variant (or a new connection per call in scenario 4); retries off; seed %d.
+                HTTP/2 connection per variant (or a new connection per call in scenario 4); retries off; seed %d. The
+                100,001-reference repository is created and committed to through the proxy; its 100,000 branches are
+                then written into `packed-refs` of each replica (identical on all three) before any load.
 
                 - **closed loop**: N lanes, each calling again as soon as its call returns — maximum throughput at N in flight;
                 - **open loop**: the lanes start calls at one constant rate (%.0f %% of the slowest variant's closed-loop
                   throughput at that N, the same rate for every variant of a scenario); a call that outlasts its lane's interval
                   is recorded with HdrHistogram `recordValueWithExpectedInterval` (coordinated-omission correction);
-                - each run: %d ms of warm-up (not recorded), then %d ms measured; CPU = utime + stime from `/proc/PID/stat`
+                - before a scenario, each variant is driven %d ms (not recorded); each run: %d ms of warm-up (not
+                  recorded), then %d ms measured; CPU = utime + stime from `/proc/PID/stat`
                   at the window's start and end, for the load generator (`client`), the proxy, each storage node, the
                   coordinator and nginx (master + workers), shown as CPU seconds per 1,000 successful calls;
                 - latencies in ms; "server CPU" sums every process except the client.
 
                 """, results.clusters().isEmpty() ? 0 : results.clusters().get(0).seed(), results.openFraction() * 100,
-                results.warmupMillis(), results.measureMillis());
+                results.variantWarmupMillis(), results.warmupMillis(), results.measureMillis());
     }
 
     private Optional<LoadResult.Run> find(String group, String variantPrefix, String mode, int inFlight) {

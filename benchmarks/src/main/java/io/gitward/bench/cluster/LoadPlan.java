@@ -9,10 +9,12 @@ import java.util.Map;
  * at one constant rate shared by every variant of the group. Written by {@code gitward bench} as JSON.
  *
  * @param processes    names and pids of the processes whose CPU time is counted per run ("client" is added)
+ * @param variantWarmupMillis before a group's first run, each variant is driven this long (closed loop, the
+ *                     group's largest in-flight count, not recorded) so every process on its path is compiled
  * @param clockTicks   the kernel's clock ticks per second ({@code getconf CLK_TCK}), for /proc/PID/stat
  */
-public record LoadPlan(String cluster, boolean quick, long seed, long warmupMillis, long measureMillis, long clockTicks,
-        Map<String, Long> processes, Setup setup, List<Group> groups) {
+public record LoadPlan(String cluster, boolean quick, long seed, long variantWarmupMillis, long warmupMillis,
+        long measureMillis, long clockTicks, Map<String, Long> processes, Setup setup, List<Group> groups) {
 
     /** How a variant reaches the cluster, as whom, and which repository it works on. */
     public record Target(String label, String address, String transport, String roots, String crl, String chain,
@@ -32,9 +34,13 @@ public record LoadPlan(String cluster, boolean quick, long seed, long warmupMill
             List<Integer> openInFlight, double openFraction, Map<String, Double> openRate, List<Target> variants) {
     }
 
-    /** Repositories created through {@code via} before any group runs. */
+    /**
+     * Repositories created through {@code via} before any group runs. The many-refs repository is created and
+     * given its first commit through the proxy too; its {@code manyRefs} branches are then written into
+     * {@code packed-refs} of each replica's directory ({@code manyRefsDirs}), identically on every replica.
+     */
     public record Setup(Target via, String virtualStorage, List<String> repositories, String manyRefsRepository,
-            int manyRefs) {
+            int manyRefs, List<String> manyRefsDirs) {
     }
 
     /** The repository every target addresses (the virtual storage name; storage nodes serve it too). */

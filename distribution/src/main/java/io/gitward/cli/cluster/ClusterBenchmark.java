@@ -103,7 +103,8 @@ public final class ClusterBenchmark {
         machine.put("load average after", Files.readString(Path.of("/proc/loadavg")).strip());
         String command = "./gitward bench" + (quick ? " --quick" : "") + (pin ? " --pin" : "") + " --out " + out;
         BenchResults all = new BenchResults(Instant.now().toString(), command, quick, machine, pinning(),
-                Math.round((System.nanoTime() - started) / 1e9), warmupMillis(), measureMillis(), openFraction(),
+                Math.round((System.nanoTime() - started) / 1e9), variantWarmupMillis(), warmupMillis(), measureMillis(),
+                openFraction(),
                 rotationInterval().toMillis(), Map.copyOf(rotations), results);
         ClusterReport.write(out, all);
         log.printf("written %s, %s and charts in %.0f s%n", out.resolve("report.md"), out.resolve("results.json"),
@@ -147,8 +148,8 @@ public final class ClusterBenchmark {
                 processes.put("nginx", nginx.pid());
                 plan = withNginx(plan, nginx.port(), manifest);
             }
-            plan = new LoadPlan(configuration.name(), plan.quick(), plan.seed(), plan.warmupMillis(), plan.measureMillis(),
-                    clockTicks(), processes, plan.setup(), plan.groups());
+            plan = new LoadPlan(configuration.name(), plan.quick(), plan.seed(), plan.variantWarmupMillis(),
+                    plan.warmupMillis(), plan.measureMillis(), clockTicks(), processes, plan.setup(), plan.groups());
             log.printf("   cluster up in %.1f s; load generator starts%n", (System.nanoTime() - t0) / 1e9);
             return load(layout, plan);
         } finally {
@@ -246,6 +247,10 @@ public final class ClusterBenchmark {
 
     // ---- plans -------------------------------------------------------------------------------------------
 
+    private long variantWarmupMillis() {
+        return quick ? 800 : 4_000;
+    }
+
     private long warmupMillis() {
         return quick ? 600 : 3_000;
     }
@@ -286,7 +291,8 @@ public final class ClusterBenchmark {
     }
 
     private LoadPlan plan(List<LoadPlan.Group> groups, LoadPlan.Setup setup) {
-        return new LoadPlan("", quick, SEED, warmupMillis(), measureMillis(), 100, Map.of(), setup, groups);
+        return new LoadPlan("", quick, SEED, variantWarmupMillis(), warmupMillis(), measureMillis(), 100, Map.of(), setup,
+                groups);
     }
 
     private static LoadPlan.Group group(String id, String title, String operation, List<Integer> inFlight,
@@ -328,8 +334,12 @@ public final class ClusterBenchmark {
                 List.of(16), null, List.of(proxy(layout, manifest, "via proxy, steady", "boringssl", READ_REPO),
                         rotating)));
         LoadPlan.Target setupVia = proxy(layout, manifest, "set-up", "boringssl", READ_REPO);
+        List<String> replicas = new ArrayList<>();
+        for (ClusterManifest.Node storage : manifest.ofKind("storage")) {
+            replicas.add(NodeConfigs.storageRoot(layout.nodeDir(storage.name())).resolve(MANY_REPO).toString());
+        }
         return plan(groups, new LoadPlan.Setup(setupVia, LoadPlan.VIRTUAL_STORAGE, List.of(READ_REPO, WRITE_PROXY_REPO,
-                WRITE_DIRECT_REPO), MANY_REPO, MANY_REFS));
+                WRITE_DIRECT_REPO), MANY_REPO, MANY_REFS, replicas));
     }
 
     /** Adds the nginx variant to the accessor groups, between proxy and direct. */
@@ -348,8 +358,8 @@ public final class ClusterBenchmark {
                 groups.add(group);
             }
         }
-        return new LoadPlan(plan.cluster(), plan.quick(), plan.seed(), plan.warmupMillis(), plan.measureMillis(),
-                plan.clockTicks(), plan.processes(), plan.setup(), groups);
+        return new LoadPlan(plan.cluster(), plan.quick(), plan.seed(), plan.variantWarmupMillis(), plan.warmupMillis(),
+                plan.measureMillis(), plan.clockTicks(), plan.processes(), plan.setup(), groups);
     }
 
     /** Phase 6, JDK provider on every node and the client: scenario 3's and 4's JDK shares. */

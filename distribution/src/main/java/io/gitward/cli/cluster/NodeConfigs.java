@@ -52,7 +52,7 @@ final class NodeConfigs {
                 "security.tokens.file = " + quote(ClusterLayout.token(dir))));
         switch (node.kind()) {
             case "storage" -> {
-                lines.add("storage.root = " + quote(dir.resolve("repos")));
+                lines.add("storage.root = " + quote(storageRoot(dir)));
                 lines.add("storage.name = " + quote(VIRTUAL_STORAGE));
             }
             case "proxy" -> lines.addAll(proxyLines());
@@ -67,6 +67,11 @@ final class NodeConfigs {
         Path config = ClusterLayout.config(dir);
         SecureFiles.writePublic(config, String.join("\n", lines) + "\n");
         return config;
+    }
+
+    /** Where a local storage node keeps its repositories. */
+    static Path storageRoot(Path nodeDir) {
+        return nodeDir.resolve("repos");
     }
 
     private List<String> proxyLines() {
