@@ -30,7 +30,12 @@ final class BenchCommand implements Callable<Integer> {
             + " (taskset).")
     boolean pin;
 
-    @Option(names = "--keep", description = "cluster: leave the last cluster's directory (OUT/cluster) in place.")
+    @Option(names = "--only", split = ",", paramLabel = "SCENARIO",
+            description = "cluster: run only these scenarios (s1, s1b, s2, s3, s4, s5, s6; comma-separated).")
+    java.util.Set<String> only = new java.util.TreeSet<>();
+
+    @Option(names = "--keep", description = "cluster: leave the last cluster (OUT/cluster, stopped) and the plans and"
+            + " nginx files (OUT/work) in place.")
     boolean keep;
 
     @Option(names = "--quick", description = "Short runs (a smoke test of the benchmark, not figures to publish).")
@@ -59,7 +64,7 @@ final class BenchCommand implements Callable<Integer> {
     private int cluster() throws Exception {
         java.io.PrintWriter log = new java.io.PrintWriter(System.out, true);
         try {
-            return new ClusterBenchmark(quick, out, pin, keep, log).run();
+            return new ClusterBenchmark(quick, out, pin, keep, only, log).run();
         } catch (ClusterException e) {
             System.err.println("gitward bench: " + e.getMessage());
             return 1;

@@ -52,11 +52,15 @@ public final class ClusterBenchmark {
     private final Path out;
     private final boolean pin;
     private final boolean keep;
+    private final java.util.Set<String> only;
     private final PrintWriter log;
     private final Map<String, Integer> rotations = new ConcurrentHashMap<>();
 
-    public ClusterBenchmark(boolean quick, Path out, boolean pin, boolean keep, PrintWriter log) {
+    /** {@code only}: the scenario ids to run (s1, s1b, s2 ... s6); empty: all of them. */
+    public ClusterBenchmark(boolean quick, Path out, boolean pin, boolean keep, java.util.Set<String> only,
+            PrintWriter log) {
         this.quick = quick;
+        this.only = java.util.Set.copyOf(only);
         this.out = out.toAbsolutePath().normalize();
         this.pin = pin && Runtime.getRuntime().availableProcessors() >= 2;
         this.keep = keep;
@@ -90,18 +94,33 @@ public final class ClusterBenchmark {
                     s3Rates.put(Integer.toString(run.inFlight()), openFraction() * run.throughput());
                 }
             }
-            results.add(withCluster(layout, new Configuration("phase 6, JDK TLS", 6, "jdk"),
-                    manifest -> planB(layout, manifest, s3Rates)));
-            results.add(withCluster(layout, new Configuration("phase 0, plaintext + token", 0, "boringssl"),
-                    manifest -> planC(layout, manifest, s3Rates)));
+            if (wanted("s3") || wanted("s4")) {
+                results.add(withCluster(layout, new Configuration("phase 6, JDK TLS", 6, "jdk"),
+                        manifest -> planB(layout, manifest, s3Rates)));
+            }
+            if (wanted("s3")) {
+                results.add(withCluster(layout, new Configuration("phase 0, plaintext + token", 0, "boringssl"),
+                        manifest -> planC(layout, manifest, s3Rates)));
+            }
         } finally {
-            if (!keep && Files.exists(layout.manifest())) {
+            if (Files.exists(layout.manifest())) {
                 new LocalCluster(layout, silent()).down();
-                new LocalCluster(layout, silent()).purge();
+                if (!keep) {
+                    new LocalCluster(layout, silent()).purge();
+                }
+            }
+        }
+        if (!keep) {
+            // Plans, per-cluster results and nginx's files: only the report, results and charts stay.
+            try (java.util.stream.Stream<Path> files = Files.walk(out.resolve("work"))) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
             }
         }
         machine.put("load average after", Files.readString(Path.of("/proc/loadavg")).strip());
-        String command = "./gitward bench" + (quick ? " --quick" : "") + (pin ? " --pin" : "") + " --out " + out;
+        String command = "./gitward bench" + (quick ? " --quick" : "") + (pin ? " --pin" : "") + (only.isEmpty() ? ""
+                : " --only " + String.join(",", new java.util.TreeSet<>(only))) + " --out " + out;
         BenchResults all = new BenchResults(Instant.now().toString(), command, quick, machine, pinning(),
                 Math.round((System.nanoTime() - started) / 1e9), variantWarmupMillis(), warmupMillis(), measureMillis(),
                 openFraction(),
@@ -143,7 +162,7 @@ public final class ClusterBenchmark {
             }
             LoadPlan plan = planFor.plan(manifest);
             if (configuration.phase() == 6 && configuration.provider().equals("boringssl")) {
-                nginx = BenchNginx.start(out.resolve("nginx"), layout.clientDir(NGINX),
+                nginx = BenchNginx.start(out.resolve("work").resolve("nginx"), layout.clientDir(NGINX),
                         manifest.ofKind("storage").get(0).tlsAddress(), pin ? "1" : null);
                 processes.put("nginx", nginx.pid());
                 plan = withNginx(plan, nginx.port(), manifest);
@@ -290,7 +309,12 @@ public final class ClusterBenchmark {
                 repository, rotating);
     }
 
-    private LoadPlan plan(List<LoadPlan.Group> groups, LoadPlan.Setup setup) {
+    private boolean wanted(String group) {
+        return only.isEmpty() || only.contains(group);
+    }
+
+    private LoadPlan plan(List<LoadPlan.Group> all, LoadPlan.Setup setup) {
+        List<LoadPlan.Group> groups = all.stream().filter(group -> wanted(group.id())).toList();
         return new LoadPlan("", quick, SEED, variantWarmupMillis(), warmupMillis(), measureMillis(), 100, Map.of(), setup,
                 groups);
     }
