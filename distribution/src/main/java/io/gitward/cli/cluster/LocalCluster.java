@@ -44,7 +44,24 @@ public final class LocalCluster {
     }
 
     /** What {@code up} was asked for; null phase: the cluster's current one (6 for a new cluster). */
-    public record UpOptions(Integer phase, int storages, String trustDomain, Duration leafTtl, Duration crlValidity) {
+    public record UpOptions(Integer phase, int storages, String trustDomain, Duration leafTtl, Duration crlValidity,
+            NodeLaunch launch) {
+        public UpOptions(Integer phase, int storages, String trustDomain, Duration leafTtl, Duration crlValidity) {
+            this(phase, storages, trustDomain, leafTtl, crlValidity, NodeLaunch.DEFAULT);
+        }
+    }
+
+    /**
+     * How node processes are started beyond what {@code up} itself needs (used by {@code gitward bench}): extra
+     * config lines for every node, JVM options (null: the small default of local nodes, or GITWARD_JAVA_OPTS), and
+     * CPUs to pin them to with {@code taskset -c} (null: not pinned).
+     */
+    public record NodeLaunch(List<String> extraConfig, String jvmOptions, String cpus) {
+        public static final NodeLaunch DEFAULT = new NodeLaunch(List.of(), null, null);
+
+        public NodeLaunch {
+            extraConfig = List.copyOf(extraConfig);
+        }
     }
 
     public ClusterManifest up(UpOptions options) throws ClusterException, InterruptedException {
@@ -66,8 +83,8 @@ public final class LocalCluster {
             } catch (IOException e) {
                 throw new ClusterException(layout.manifest() + ": " + e.getMessage(), e);
             }
-            provision(manifest);
-            start(manifest);
+            provision(manifest, options.launch());
+            start(manifest, options.launch());
             return manifest;
         }
     }
@@ -121,7 +138,7 @@ public final class LocalCluster {
     }
 
     /** Keys, certificates, bundle, CRL and token for every node and client that lacks them or is due. */
-    private void provision(ClusterManifest manifest) throws ClusterException {
+    private void provision(ClusterManifest manifest, NodeLaunch launch) throws ClusterException {
         LocalPki pki = LocalPki.openOrCreate(layout, manifest.trustDomain(), Duration.ofSeconds(manifest.leafTtlSeconds()),
                 Duration.ofSeconds(manifest.crlValiditySeconds()));
         Instant now = Instant.now();
@@ -142,7 +159,7 @@ public final class LocalCluster {
                 throw new ClusterException(ClusterLayout.token(dir) + ": " + e.getMessage(), e);
             }
         }
-        NodeConfigs configs = new NodeConfigs(layout, manifest);
+        NodeConfigs configs = new NodeConfigs(layout, manifest, launch.extraConfig());
         for (ClusterManifest.Node node : manifest.nodes()) {
             try {
                 configs.write(node);
@@ -181,13 +198,13 @@ public final class LocalCluster {
      * Coordinator and storage nodes together, then the proxy, then the gateway in front of it, then the supervisor;
      * on failure stops them all.
      */
-    private void start(ClusterManifest manifest) throws ClusterException, InterruptedException {
+    private void start(ClusterManifest manifest, NodeLaunch launch) throws ClusterException, InterruptedException {
         List<ClusterManifest.Node> first = manifest.nodes().stream()
                 .filter(node -> !node.kind().equals("proxy") && !node.kind().equals("gateway")).toList();
         try {
-            awaitAll(manifest, first);
-            awaitAll(manifest, List.of(manifest.proxy()));
-            awaitAll(manifest, manifest.ofKind("gateway"));
+            awaitAll(manifest, first, launch);
+            awaitAll(manifest, List.of(manifest.proxy()), launch);
+            awaitAll(manifest, manifest.ofKind("gateway"), launch);
             NodeProcesses.startDetached(layout.supervisorLog(), layout.supervisorPid(), "supervise", "--dir",
                     layout.dir().toString());
         } catch (ClusterException | InterruptedException e) {
@@ -196,11 +213,11 @@ public final class LocalCluster {
         }
     }
 
-    private void awaitAll(ClusterManifest manifest, List<ClusterManifest.Node> nodes)
+    private void awaitAll(ClusterManifest manifest, List<ClusterManifest.Node> nodes, NodeLaunch launch)
             throws ClusterException, InterruptedException {
         Map<ClusterManifest.Node, Long> pids = new LinkedHashMap<>();
         for (ClusterManifest.Node node : nodes) {
-            pids.put(node, NodeProcesses.start(layout, node));
+            pids.put(node, NodeProcesses.start(layout, node, launch));
         }
         for (Map.Entry<ClusterManifest.Node, Long> started : pids.entrySet()) {
             ReadyFile ready = NodeProcesses.awaitReady(layout, started.getKey(), started.getValue(), READY_TIMEOUT);

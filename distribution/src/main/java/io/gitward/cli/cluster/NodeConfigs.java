@@ -15,10 +15,17 @@ final class NodeConfigs {
 
     private final ClusterLayout layout;
     private final ClusterManifest manifest;
+    private final List<String> extraLines;
 
     NodeConfigs(ClusterLayout layout, ClusterManifest manifest) {
+        this(layout, manifest, List.of());
+    }
+
+    /** {@code extraLines} go into every node's config before its phase (e.g. the TLS provider of a benchmark). */
+    NodeConfigs(ClusterLayout layout, ClusterManifest manifest, List<String> extraLines) {
         this.layout = layout;
         this.manifest = manifest;
+        this.extraLines = List.copyOf(extraLines);
     }
 
     Path write(ClusterManifest.Node node) throws IOException {
@@ -45,7 +52,7 @@ final class NodeConfigs {
                 "security.tokens.file = " + quote(ClusterLayout.token(dir))));
         switch (node.kind()) {
             case "storage" -> {
-                lines.add("storage.root = " + quote(dir.resolve("repos")));
+                lines.add("storage.root = " + quote(storageRoot(dir)));
                 lines.add("storage.name = " + quote(VIRTUAL_STORAGE));
             }
             case "proxy" -> lines.addAll(proxyLines());
@@ -53,6 +60,7 @@ final class NodeConfigs {
             default -> {
             }
         }
+        lines.addAll(extraLines);
         lines.add("security.phase = " + manifest.phase());
         if (allowDowngrade) {
             lines.add("security.allow-downgrade = true");
@@ -60,6 +68,11 @@ final class NodeConfigs {
         Path config = ClusterLayout.config(dir);
         SecureFiles.writePublic(config, String.join("\n", lines) + "\n");
         return config;
+    }
+
+    /** Where a local storage node keeps its repositories. */
+    static Path storageRoot(Path nodeDir) {
+        return nodeDir.resolve("repos");
     }
 
     private List<String> proxyLines() {

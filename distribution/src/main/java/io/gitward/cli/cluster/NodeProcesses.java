@@ -37,12 +37,25 @@ final class NodeProcesses {
 
     /** Starts {@code args} of the launcher detached, output appended to {@code log}; returns its pid. */
     static long startDetached(Path log, Path pidFile, String... args) throws ClusterException {
-        List<String> command = new ArrayList<>(List.of("setsid", launcher().toString()));
+        return startDetached(log, pidFile, LocalCluster.NodeLaunch.DEFAULT, args);
+    }
+
+    /** As above, with the JVM options and CPU pinning of {@code launch}. */
+    static long startDetached(Path log, Path pidFile, LocalCluster.NodeLaunch launch, String... args)
+            throws ClusterException {
+        List<String> command = new ArrayList<>();
+        if (launch.cpus() != null) {
+            command.addAll(List.of("taskset", "-c", launch.cpus()));
+        }
+        command.addAll(List.of("setsid", launcher().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.environment().put("GITWARD_SKIP_BUILD", "1");
+        if (launch.jvmOptions() != null) {
+            builder.environment().put("GITWARD_JAVA_OPTS", launch.jvmOptions());
+        }
         builder.environment().putIfAbsent("GITWARD_JAVA_OPTS", NODE_JVM);
         try {
             Process process = builder.start();
@@ -53,14 +66,15 @@ final class NodeProcesses {
         }
     }
 
-    static long start(ClusterLayout layout, ClusterManifest.Node node) throws ClusterException {
+    static long start(ClusterLayout layout, ClusterManifest.Node node, LocalCluster.NodeLaunch launch)
+            throws ClusterException {
         Path dir = layout.nodeDir(node.name());
         try {
             Files.deleteIfExists(ClusterLayout.ready(dir));
         } catch (IOException e) {
             throw new ClusterException("cannot remove the stale " + ClusterLayout.ready(dir) + ": " + e.getMessage(), e);
         }
-        return startDetached(ClusterLayout.log(dir), ClusterLayout.pid(dir), "node", node.kind(), "--config",
+        return startDetached(ClusterLayout.log(dir), ClusterLayout.pid(dir), launch, "node", node.kind(), "--config",
                 ClusterLayout.config(dir).toString());
     }
 

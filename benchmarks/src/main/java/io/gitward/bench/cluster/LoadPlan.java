@@ -1,0 +1,48 @@
+package io.gitward.bench.cluster;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one load-generator process does against one running cluster: optional set-up (repositories created through
+ * the proxy), then each group's variants, closed loop first (maximum throughput with N in flight), then open loop
+ * at one constant rate shared by every variant of the group. Written by {@code gitward bench} as JSON.
+ *
+ * @param processes    names and pids of the processes whose CPU time is counted per run ("client" is added)
+ * @param variantWarmupMillis before a group's first run, each variant is driven this long (closed loop, the
+ *                     group's largest in-flight count, not recorded) so every process on its path is compiled
+ * @param clockTicks   the kernel's clock ticks per second ({@code getconf CLK_TCK}), for /proc/PID/stat
+ */
+public record LoadPlan(String cluster, boolean quick, long seed, long variantWarmupMillis, long warmupMillis,
+        long measureMillis, long clockTicks, Map<String, Long> processes, Setup setup, List<Group> groups) {
+
+    /** How a variant reaches the cluster, as whom, and which repository it works on. */
+    public record Target(String label, String address, String transport, String roots, String crl, String chain,
+            String key, String server, String tokenFile, boolean newConnectionPerCall, String repository,
+            boolean rotating) {
+        public boolean plaintext() {
+            return "plaintext".equals(transport);
+        }
+    }
+
+    /**
+     * One scenario (or one cluster configuration's share of it): the operation, the in-flight counts, and how
+     * the open loop's rate is chosen — {@code openRate} when given, else {@code openFraction} of the slowest
+     * variant's closed-loop throughput at that in-flight count.
+     */
+    public record Group(String id, String title, String operation, List<Integer> inFlight, boolean closed,
+            List<Integer> openInFlight, double openFraction, Map<String, Double> openRate, List<Target> variants) {
+    }
+
+    /**
+     * Repositories created through {@code via} before any group runs. The many-refs repository is created and
+     * given its first commit through the proxy too; its {@code manyRefs} branches are then written into
+     * {@code packed-refs} of each replica's directory ({@code manyRefsDirs}), identically on every replica.
+     */
+    public record Setup(Target via, String virtualStorage, List<String> repositories, String manyRefsRepository,
+            int manyRefs, List<String> manyRefsDirs) {
+    }
+
+    /** The repository every target addresses (the virtual storage name; storage nodes serve it too). */
+    public static final String VIRTUAL_STORAGE = "default";
+}
