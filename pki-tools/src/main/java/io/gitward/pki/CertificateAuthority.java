@@ -59,8 +59,28 @@ public final class CertificateAuthority {
 
     /** Options of {@code pki init}. {@code passphrase} null leaves the CA keys unencrypted. */
     public record InitOptions(TrustDomain trustDomain, Duration ttl, KeyType keyType, boolean intermediate,
-            char[] passphrase, Duration crlValidity) {
+            char[] passphrase, Duration crlValidity, boolean offlineRoot) {
         public InitOptions {
+            requireNonNull(trustDomain, "trustDomain");
+            requireNonNull(ttl, "ttl");
+            requireNonNull(keyType, "keyType");
+            requireNonNull(crlValidity, "crlValidity");
+            if (offlineRoot && intermediate) {
+                throw new IllegalArgumentException("--offline-root and --intermediate exclude each other (an offline root's"
+                        + " intermediates are cells: gitward pki init-cell)");
+            }
+        }
+
+        public InitOptions(TrustDomain trustDomain, Duration ttl, KeyType keyType, boolean intermediate,
+                char[] passphrase, Duration crlValidity) {
+            this(trustDomain, ttl, keyType, intermediate, passphrase, crlValidity, false);
+        }
+    }
+
+    /** Options of {@code pki init-cell}: the cell's trust domain and its intermediate's lifetime, keys and CRLs. */
+    public record CellOptions(TrustDomain trustDomain, Duration ttl, KeyType keyType, char[] passphrase,
+            Duration crlValidity) {
+        public CellOptions {
             requireNonNull(trustDomain, "trustDomain");
             requireNonNull(ttl, "ttl");
             requireNonNull(keyType, "keyType");
@@ -97,7 +117,7 @@ public final class CertificateAuthority {
             KeyPair rootKeys = options.keyType().generate();
             X509Certificate rootCertificate = CertificateProfiles.selfSignedRoot(
                     CertificateProfiles.caSubject(options.trustDomain(), "Gitward Root CA " + shortId()),
-                    rootKeys, options.keyType(), now, notAfter, options.intermediate() ? 1 : 0);
+                    rootKeys, options.keyType(), now, notAfter, options.intermediate() || options.offlineRoot() ? 1 : 0);
             List<IndexEntry> entries = new ArrayList<>();
             entries.add(caEntry(rootCertificate, "root", "self", options.keyType(), now));
             X509Certificate intermediateCertificate = null;
@@ -112,7 +132,8 @@ public final class CertificateAuthority {
             }
             CaMetadata metadata = new CaMetadata(CaMetadata.FORMAT, options.trustDomain().name(),
                     options.keyType().cliName(), options.intermediate() ? CaMetadata.ISSUER_INTERMEDIATE
-                    : CaMetadata.ISSUER_ROOT, options.passphrase() != null, Ttl.format(options.crlValidity()),
+                    : options.offlineRoot() ? CaMetadata.ISSUER_OFFLINE_ROOT : CaMetadata.ISSUER_ROOT,
+                    options.passphrase() != null, Ttl.format(options.crlValidity()),
                     now.toString());
             Path stagedCa = staging.resolve("ca");
             SecureFiles.createDirectories(stagedCa, SecureFiles.OWNER_ONLY_DIRECTORY);
@@ -143,6 +164,118 @@ public final class CertificateAuthority {
         } finally {
             deleteRecursively(staging);
         }
+    }
+
+    /**
+     * Creates a cell CA in {@code dir}: an issuing intermediate for {@code options.trustDomain()}, signed by the offline
+     * root in {@code rootDir} and name-constrained to that domain's SPIFFE URIs, so a cell's CA cannot vouch for
+     * another cell's identities although every cell trusts the same root. The root's key is read once and never
+     * copied; {@code dir} gets the root certificate, the intermediate and its key, and the root's current CRL.
+     * The root's index records the intermediate, so {@code pki revoke --dir ROOT --serial S} revokes a whole cell.
+     */
+    public static CertificateAuthority initCell(Path rootDir, char[] rootPassphrase, Path dir, CellOptions options,
+            Clock clock) throws PkiException {
+        CertificateAuthority root = open(rootDir, rootPassphrase, clock);
+        if (!root.metadata.isOfflineRoot()) {
+            throw new PkiException("--root " + root.layout.dir() + ": not an offline root (ca.json issuer is '"
+                    + root.metadata.issuer() + "'); create one with: gitward pki init --dir ROOT --trust-domain TD"
+                    + " --offline-root");
+        }
+        TrustDomain domain = options.trustDomain();
+        if (!domain.name().matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")) {
+            throw new PkiException("--trust-domain: '" + domain + "' cannot be a name constraint (expected a DNS-style"
+                    + " name: labels of a-z, 0-9 and inner '-', separated by '.')");
+        }
+        CaLayout layout = new CaLayout(dir);
+        if (layout.dir().equals(root.layout.dir())) {
+            throw new PkiException("--dir " + layout.dir() + ": is the root's directory; a cell needs a directory of its own");
+        }
+        if (Files.exists(layout.metadata()) || Files.exists(layout.caDir())) {
+            throw new PkiException(layout.dir() + ": already holds a CA (" + layout.caDir() + " exists); use another --dir");
+        }
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        Instant notAfter = now.plus(options.ttl());
+        Instant rootExpiry = root.root.getNotAfter().toInstant();
+        if (notAfter.isAfter(rootExpiry)) {
+            throw new PkiException("--ttl " + Ttl.format(options.ttl()) + " would end at " + notAfter + ", after the root"
+                    + " expires (" + rootExpiry + "); use a shorter --ttl");
+        }
+        Path staging = layout.dir().resolve(".ca-init-" + Long.toHexString(System.nanoTime()));
+        try (CaLock lock = CaLock.acquire(root.layout.lock())) {
+            CaIndex rootIndex = root.readIndex();
+            PrivateKey rootKey = root.rootKey();
+            SecureFiles.createDirectories(layout.dir(), SecureFiles.PUBLIC_DIRECTORY);
+            SecureFiles.createDirectories(staging, SecureFiles.OWNER_ONLY_DIRECTORY);
+            KeyPair keys = options.keyType().generate();
+            X509Certificate cellCertificate = CertificateProfiles.intermediate(
+                    CertificateProfiles.caSubject(domain, "Gitward Cell CA " + shortId()), keys.getPublic(), root.root,
+                    rootKey, root.issuingKeyType(), now, notAfter, domain);
+            IndexEntry cellEntry = new IndexEntry(Certificates.serialHex(cellCertificate), "intermediate",
+                    "spiffe://" + domain.name(), null, null, options.keyType().cliName(), "root",
+                    cellCertificate.getNotBefore().toInstant().toString(), cellCertificate.getNotAfter().toInstant().toString(),
+                    Certificates.sha256(cellCertificate), now.toString(), "init-cell", null, null);
+            CaMetadata metadata = new CaMetadata(CaMetadata.FORMAT, domain.name(), options.keyType().cliName(),
+                    CaMetadata.ISSUER_INTERMEDIATE, options.passphrase() != null, Ttl.format(options.crlValidity()),
+                    now.toString(), root.layout.dir().toString());
+            List<IndexEntry> entries = new ArrayList<>();
+            entries.add(caEntry(root.root, "root", "self", KeyType.parse(root.metadata.keyType()), now));
+            entries.add(cellEntry);
+            CaIndex index = new CaIndex(CaIndex.FORMAT, 1, entries);
+            Path stagedCa = staging.resolve("ca");
+            SecureFiles.createDirectories(stagedCa, SecureFiles.OWNER_ONLY_DIRECTORY);
+            String rootPem = Pem.encodeCertificates(List.of(root.root));
+            SecureFiles.writePublic(stagedCa.resolve(layout.rootCertificate().getFileName()), rootPem);
+            SecureFiles.writePublic(stagedCa.resolve(layout.roots().getFileName()), rootPem);
+            KeyFiles.write(stagedCa.resolve(layout.intermediateKey().getFileName()), keys.getPrivate(), options.passphrase());
+            SecureFiles.writePublic(stagedCa.resolve(layout.intermediateCertificate().getFileName()),
+                    Pem.encodeCertificates(List.of(cellCertificate)));
+            SecureFiles.writePublic(stagedCa.resolve(layout.metadata().getFileName()), Json.write(metadata));
+            SecureFiles.writePublic(stagedCa.resolve(layout.index().getFileName()), Json.write(index));
+            String crls = Pem.encodeCrl(crlFor("intermediate", index, cellCertificate, keys.getPrivate(), options.keyType(),
+                    now, options.crlValidity())) + root.rootCrlPem(null);
+            SecureFiles.writePublic(stagedCa.resolve(layout.crl().getFileName()), crls);
+            // The root records the cell before the cell exists: a crash leaves an unused entry, never an unknown CA.
+            root.appendToIndex(rootIndex, cellEntry);
+            Files.move(stagedCa, layout.caDir(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            SecureFiles.createDirectories(layout.nodesDir(), SecureFiles.PUBLIC_DIRECTORY);
+            return new CertificateAuthority(layout, metadata, root.root, cellCertificate, options.passphrase(), clock);
+        } catch (IOException e) {
+            throw new PkiException(layout.dir() + ": cannot create the cell CA (" + e.getMessage() + ")", e);
+        } finally {
+            deleteRecursively(staging);
+        }
+    }
+
+    /**
+     * The root's CRL as PEM: from the root CA's own {@code ca/crl.pem} when that directory is reachable, else the one
+     * this cell carried so far ({@code current}, the cell's crl.pem text). The newer of the two by CRL number wins.
+     */
+    private String rootCrlPem(String current) throws PkiException {
+        X509CRL best = null;
+        List<X509CRL> candidates = new ArrayList<>();
+        Path rootCrl = metadata.isCell() ? new CaLayout(Path.of(metadata.rootDir())).crl() : layout.crl();
+        try {
+            if (Files.isRegularFile(rootCrl)) {
+                candidates.addAll(Pem.readCrls(rootCrl));
+            }
+            if (current != null && Files.isRegularFile(layout.crl())) {
+                candidates.addAll(Pem.readCrls(layout.crl()));
+            }
+        } catch (PemException e) {
+            throw new PkiException(e.getMessage() + "; re-sign the root's CRL with: gitward pki crl --dir ROOT", e);
+        }
+        for (X509CRL crl : candidates) {
+            if (crl.getIssuerX500Principal().equals(root.getSubjectX500Principal())
+                    && (best == null || io.gitward.security.x509.TrustBundle.crlNumber(crl)
+                    .compareTo(io.gitward.security.x509.TrustBundle.crlNumber(best)) > 0)) {
+                best = crl;
+            }
+        }
+        if (best == null) {
+            throw new PkiException(rootCrl + ": no CRL of the root '" + root.getSubjectX500Principal().getName()
+                    + "' (mount the root's directory or copy its ca/crl.pem there, then retry)");
+        }
+        return Pem.encodeCrl(best);
     }
 
     /**
@@ -213,6 +346,7 @@ public final class CertificateAuthority {
     }
 
     private IssuedCertificate issueWithNewKey(LeafRequest request, boolean renewal) throws PkiException {
+        requireIssuesLeaves();
         NodeIdentity identity = identity(request.role(), request.name());
         Path nodeDir = layout.nodeDir(request.role(), request.name());
         try (CaLock lock = CaLock.acquire(layout.lock())) {
@@ -245,6 +379,7 @@ public final class CertificateAuthority {
      */
     public IssuedCertificate sign(CsrRequest csr, Role role, String name, Duration ttl, SubjectAltNames altNames)
             throws PkiException {
+        requireIssuesLeaves();
         NodeIdentity identity = identity(role, name);
         csr.requireValidFor(identity);
         PublicKey publicKey = csr.publicKey();
@@ -312,6 +447,10 @@ public final class CertificateAuthority {
                 throw new PkiException("--serial " + serialText + " is the root; a root is retired by removing it from "
                         + "roots.pem, not revoked");
             }
+            if (metadata.isCell() && "intermediate".equals(target.kind())) {
+                throw new PkiException("--serial " + serialText + " is this cell's own CA; its root revokes it: gitward pki"
+                        + " revoke --dir " + metadata.rootDir() + " --serial " + serial);
+            }
             if (target.revoked()) {
                 return List.of();
             }
@@ -353,10 +492,17 @@ public final class CertificateAuthority {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         long number = index.crlNumber() + 1;
         CaIndex next = new CaIndex(CaIndex.FORMAT, number, index.entries());
-        PrivateKey rootKey = rootKey();
-        PrivateKey intermediateKey = intermediate == null ? null : issuingKey();
-        String crls = signCrls(next, root, rootKey, intermediate, intermediateKey, KeyType.parse(metadata.keyType()), now,
-                validity);
+        String crls;
+        if (metadata.isCell()) {
+            // The root is offline: sign the cell's own CRL, carry the root's newest CRL along.
+            crls = Pem.encodeCrl(crlFor("intermediate", next, intermediate, issuingKey(), KeyType.parse(metadata.keyType()),
+                    now, validity)) + rootCrlPem("");
+        } else {
+            PrivateKey rootKey = rootKey();
+            PrivateKey intermediateKey = intermediate == null ? null : issuingKey();
+            crls = signCrls(next, root, rootKey, intermediate, intermediateKey, KeyType.parse(metadata.keyType()), now,
+                    validity);
+        }
         try {
             // Index first: a crash between the two leaves the index ahead, and the next CRL number is still higher.
             SecureFiles.writePublic(layout.index(), Json.write(next));
@@ -445,6 +591,13 @@ public final class CertificateAuthority {
     }
 
     private record Validity(Instant notBefore, Instant notAfter) {
+    }
+
+    private void requireIssuesLeaves() throws PkiException {
+        if (metadata.isOfflineRoot()) {
+            throw new PkiException("--dir " + layout.dir() + " is an offline root: it signs cell CAs only, never a node;"
+                    + " create a cell with: gitward pki init-cell --root " + layout.dir() + " --dir CELL --trust-domain TD");
+        }
     }
 
     private Validity validity(Duration ttl) throws PkiException {

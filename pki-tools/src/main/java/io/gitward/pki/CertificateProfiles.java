@@ -28,8 +28,10 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
@@ -94,6 +96,17 @@ public final class CertificateProfiles {
 
     public static X509Certificate intermediate(X500Name subject, PublicKey publicKey, X509Certificate issuer,
             PrivateKey issuerKey, KeyType issuerKeyType, Instant notBefore, Instant notAfter) throws PkiException {
+        return intermediate(subject, publicKey, issuer, issuerKey, issuerKeyType, notBefore, notAfter, null);
+    }
+
+    /**
+     * An intermediate; with {@code cellDomain}, name-constrained (critical, RFC 5280) to URIs whose host is exactly
+     * that trust domain, so it can vouch for {@code spiffe://cellDomain/...} and nothing else, even under a root
+     * that several cells share.
+     */
+    public static X509Certificate intermediate(X500Name subject, PublicKey publicKey, X509Certificate issuer,
+            PrivateKey issuerKey, KeyType issuerKeyType, Instant notBefore, Instant notAfter, TrustDomain cellDomain)
+            throws PkiException {
         try {
             JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName(issuer), newSerial(),
@@ -102,6 +115,12 @@ public final class CertificateProfiles {
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
             builder.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(publicKey));
             builder.addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(issuer));
+            if (cellDomain != null) {
+                GeneralSubtree permitted = new GeneralSubtree(new GeneralName(GeneralName.uniformResourceIdentifier,
+                        cellDomain.name()));
+                builder.addExtension(Extension.nameConstraints, true,
+                        new NameConstraints(new GeneralSubtree[] {permitted}, null));
+            }
             return sign(builder, issuerKey, issuerKeyType);
         } catch (GeneralSecurityException | org.bouncycastle.cert.CertIOException e) {
             throw new PkiException("cannot build the intermediate certificate: " + e.getMessage(), e);

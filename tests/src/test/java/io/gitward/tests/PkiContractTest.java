@@ -44,6 +44,31 @@ class PkiContractTest {
     }
 
     @Test
+    void anOfflineRootAndOneCellHaveExactlyTheDocumentedFilesAndModes() throws Exception {
+        Path root = dir.resolve("root");
+        Path cell = dir.resolve("cell");
+        pki("init", "--dir", root.toString(), "--trust-domain", "contract.gitward", "--offline-root");
+        pki("init-cell", "--root", root.toString(), "--dir", cell.toString(), "--trust-domain", "cell-1.contract.gitward");
+        pki("issue", "--dir", cell.toString(), "--role", "storage", "--name", "storage-1");
+
+        Map<String, String> documented = new TreeMap<>();
+        for (String line : ContractsDocument.load().fencedBlock("cell-layout")) {
+            String[] parts = line.trim().split("\\s+");
+            documented.put(parts[0].replace("<role>", "storage").replace("<name>", "storage-1"), parts[1]);
+        }
+        Map<String, String> actual = new TreeMap<>();
+        for (Map.Entry<String, Path> top : Map.of("ROOT", root, "CELL", cell).entrySet()) {
+            try (var files = Files.walk(top.getValue())) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    actual.put(top.getKey() + "/" + top.getValue().relativize(file),
+                            SecureFiles.mode(Files.getPosixFilePermissions(file)));
+                }
+            }
+        }
+        assertEquals(documented, actual);
+    }
+
+    @Test
     void issueJsonHasTheDocumentedKeys() throws Exception {
         pki("init", "--dir", dir.toString(), "--trust-domain", "contract.gitward");
         JsonNode issued = Json.mapper().readTree(pki("issue", "--dir", dir.toString(), "--role", "proxy", "--name", "p1",

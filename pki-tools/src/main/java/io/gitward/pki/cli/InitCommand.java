@@ -32,6 +32,10 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = "--intermediate", description = "Sign leaves with an intermediate CA under the root.")
     boolean intermediate;
 
+    @Option(names = "--offline-root", description = "A root for several cells: it signs only cell CAs "
+            + "(gitward pki init-cell), never a node.")
+    boolean offlineRoot;
+
     @Option(names = "--crl-validity", defaultValue = "7d", paramLabel = "TTL",
             description = "Next-update of each CRL the CA signs (default: 7d).")
     String crlValidity;
@@ -47,9 +51,14 @@ final class InitCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new PkiException("--trust-domain: " + e.getMessage());
         }
-        CertificateAuthority authority = CertificateAuthority.init(ca.dir, new CertificateAuthority.InitOptions(domain,
-                Ttl.parse("--ttl", ttl), KeyType.parse(keyType), intermediate, ca.passphrase(),
-                Ttl.parse("--crl-validity", crlValidity)), Clock.systemUTC());
+        CertificateAuthority.InitOptions options;
+        try {
+            options = new CertificateAuthority.InitOptions(domain, Ttl.parse("--ttl", ttl), KeyType.parse(keyType),
+                    intermediate, ca.passphrase(), Ttl.parse("--crl-validity", crlValidity), offlineRoot);
+        } catch (IllegalArgumentException e) {
+            throw new PkiException(e.getMessage());
+        }
+        CertificateAuthority authority = CertificateAuthority.init(ca.dir, options, Clock.systemUTC());
         spec.commandLine().getOut().printf("created CA for trust domain %s in %s (root serial %s, expires %s)%n",
                 domain, authority.layout().caDir(), Certificates.serialHex(authority.rootCertificate()),
                 authority.rootCertificate().getNotAfter().toInstant());

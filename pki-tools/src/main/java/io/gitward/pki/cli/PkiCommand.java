@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /** {@code gitward pki}: the certificate authority on the command line. */
 @Command(name = "pki", mixinStandardHelpOptions = true,
         description = "Certificate authority: node identities as SPIFFE IDs in certificates.",
-        subcommands = {InitCommand.class, IssueCommand.class, SignCommand.class, CsrCommand.class, RenewCommand.class,
+        subcommands = {InitCommand.class, InitCellCommand.class, IssueCommand.class,
+            SignCommand.class, CsrCommand.class, RenewCommand.class,
             RevokeCommand.class, CrlCommand.class, InspectCommand.class, VerifyCommand.class, BootstrapCommand.class,
             ListCommand.class})
 public final class PkiCommand implements Runnable {

@@ -140,9 +140,71 @@ final class VerifyCommand implements Callable<Integer> {
             return 0;
         } catch (CertificateRejectedException e) {
             out.println("invalid: " + e.getMessage());
+            String fix = fixFor(e.reason(), presented.get(0));
+            if (fix != null) {
+                out.println("fix: " + fix);
+            }
             out.flush();
             return 1;
         }
+    }
+
+    private static final String GRAMMAR = "the identity is spiffe://<trust-domain>/<role>/<name>: trust domain lower-case"
+            + " [a-z0-9._-], role one of client, proxy, storage, coordinator, admin, auditor, edge, name [a-z0-9-]{1,63},"
+            + " nothing else (no port, query, percent-encoding or extra segment)";
+
+    /**
+     * What an operator changes at a foreign issuer (openssl, cfssl, a cloud CA) so the certificate qualifies; null
+     * when the reason is not about the certificate's shape.
+     */
+    static String fixFor(RejectReason reason, X509Certificate leaf) {
+        return switch (reason) {
+            case NO_SPIFFE_ID -> dnsSpiffe(leaf) != null
+                    ? "the SAN 'DNS:" + dnsSpiffe(leaf) + "' holds the SPIFFE ID as a DNS name (older cfssl writes every"
+                    + " 'hosts' entry so); it must be a URI SAN (openssl: subjectAltName = URI:" + dnsSpiffe(leaf) + "),"
+                    + " or omit it and run nodes with security.trust.identity-mode = subject-only (verify --subject-only)"
+                    : "add exactly one URI SAN spiffe://<trust-domain>/<role>/<name> (openssl: subjectAltName ="
+                    + " URI:spiffe://...), or, for an issuer that cannot write URI SANs, put O=<trust-domain>,"
+                    + " OU=<role>, CN=<name> in the subject and use security.trust.identity-mode = subject-only";
+            case MULTIPLE_SPIFFE_IDS -> "keep exactly one spiffe:// URI SAN";
+            case MALFORMED_SPIFFE_ID, UNKNOWN_ROLE, INVALID_NAME, INVALID_TRUST_DOMAIN, MALFORMED_SUBJECT -> GRAMMAR;
+            case SUBJECT_MISMATCH -> "write the subject as O=<trust-domain>, OU=<role>, CN=<name> to match the SPIFFE ID,"
+                    + " or leave it empty (SPIFFE SVID style)";
+            case MISSING_EXTENDED_KEY_USAGE -> "a node certificate needs extendedKeyUsage serverAuth and clientAuth"
+                    + " (openssl: extendedKeyUsage = serverAuth, clientAuth; cfssl usages: \"server auth\", \"client auth\")";
+            case LEAF_IS_CA -> "a node certificate must not be a CA (openssl: basicConstraints = critical, CA:FALSE;"
+                    + " cfssl: a signing profile without ca_constraint)";
+            case KEY_USAGE -> "a node certificate needs keyUsage digitalSignature (openssl: keyUsage = critical,"
+                    + " digitalSignature; cfssl usages: \"digital signature\"); a CA needs keyCertSign";
+            case WEAK_KEY -> "use an EC P-256/P-384/P-521, Ed25519 or RSA key of at least 2048 bits (openssl genpkey"
+                    + " -algorithm EC -pkeyopt ec_paramgen_curve:P-256)";
+            case WEAK_SIGNATURE -> "sign with SHA-256 or stronger (openssl: -sha256); SHA-1 and MD5 are refused";
+            case UNTRUSTED_ISSUER -> "pass the issuer's root with --ca (and its intermediates with --untrusted, or append"
+                    + " them to the certificate file)";
+            case FOREIGN_TRUST_DOMAIN -> "the certificate's trust domain has no bundle here; pass --trust-domain with the"
+                    + " bundle that vouches for it, or add the domain to security.trust.other-domains";
+            case NAME_CONSTRAINTS -> "the issuing CA is name-constrained to another trust domain (another cell); issue"
+                    + " from the certificate's own cell CA";
+            default -> null;
+        };
+    }
+
+    /** A DNS SAN that is really a SPIFFE ID, or null. */
+    private static String dnsSpiffe(X509Certificate leaf) {
+        try {
+            if (leaf.getSubjectAlternativeNames() == null) {
+                return null;
+            }
+            for (List<?> name : leaf.getSubjectAlternativeNames()) {
+                if (name.size() >= 2 && Integer.valueOf(2).equals(name.get(0)) && name.get(1) instanceof String dns
+                        && dns.regionMatches(true, 0, "spiffe://", 0, 9)) {
+                    return dns;
+                }
+            }
+        } catch (java.security.cert.CertificateParsingException e) {
+            return null;
+        }
+        return null;
     }
 
     private TrustMaterial trustMaterial(X509Certificate leaf, IdentityMode mode, PrintWriter out) throws PkiException {

@@ -123,7 +123,8 @@ public final class SecurityRuntime implements AutoCloseable {
             throws SecurityStartException {
         requireNonNull(settings, "settings");
         try {
-            KeyMaterial key = settings.key() == null ? null : KeyMaterial.load(settings.key(), settings.certificateChain());
+            KeyMaterial key = settings.key() == null ? null : KeyMaterial.load(settings.key(), settings.certificateChain(),
+                        settings.identityMode());
             TrustState trust = settings.domains().isEmpty()
                     ? new TrustState(new TrustMaterial(List.of()), settings.identityMode(),
                             settings.flags().flags().staleCrlFailsClosed(), 0)
@@ -232,7 +233,8 @@ public final class SecurityRuntime implements AutoCloseable {
     private List<WatchedFiles> watch() {
         WatchedFiles key = new WatchedFiles("key", java.util.Arrays.asList(settings.key(), settings.certificateChain()),
                 reloads, () -> {
-                    KeyMaterial next = KeyMaterial.load(settings.key(), settings.certificateChain());
+                    KeyMaterial next = KeyMaterial.load(settings.key(), settings.certificateChain(),
+                            settings.identityMode());
                     KeyMaterial current = credentials.keyMaterial();
                     if (current != null && !next.identity().equals(current.identity())) {
                         throw new KeyMaterialException(settings.certificateChain() + " now names " + next.identity()

@@ -102,7 +102,10 @@ public record NodeSettings(NodeKind kind, String name, Path dataDirectory, Path 
         }
         NodeIdentity identity;
         try {
-            identity = CertificateIdentities.identityOf(Pem.readCertificatesRequired(chain).get(0), IdentityMode.URI_SAN);
+            // Issuers that cannot write URI SANs (subject-only mode) name this node in the subject, as its peers.
+            IdentityMode mode = "subject-only".equals(config.string("security.trust.identity-mode"))
+                    ? IdentityMode.SUBJECT_ONLY : IdentityMode.URI_SAN;
+            identity = CertificateIdentities.identityOf(Pem.readCertificatesRequired(chain).get(0), mode);
         } catch (PemException e) {
             config.problems().add("security.tls.certificate-chain", e.getMessage());
             return null;

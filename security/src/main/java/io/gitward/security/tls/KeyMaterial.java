@@ -38,6 +38,11 @@ public final class KeyMaterial {
      * @throws KeyMaterialException naming the file and what is wrong
      */
     public static KeyMaterial load(Path keyFile, Path chainFile) throws KeyMaterialException {
+        return load(keyFile, chainFile, IdentityMode.URI_SAN);
+    }
+
+    /** As above, reading this node's own identity the way peers are read ({@code security.trust.identity-mode}). */
+    public static KeyMaterial load(Path keyFile, Path chainFile, IdentityMode mode) throws KeyMaterialException {
         requireNonNull(keyFile, "keyFile");
         requireNonNull(chainFile, "chainFile");
         PrivateKey key;
@@ -49,10 +54,15 @@ public final class KeyMaterial {
         } catch (IOException | PemException e) {
             throw new KeyMaterialException(e.getMessage());
         }
-        return of(key, chain, keyFile + " / " + chainFile);
+        return of(key, chain, keyFile + " / " + chainFile, mode);
     }
 
     public static KeyMaterial of(PrivateKey key, List<X509Certificate> chain, String source) throws KeyMaterialException {
+        return of(key, chain, source, IdentityMode.URI_SAN);
+    }
+
+    public static KeyMaterial of(PrivateKey key, List<X509Certificate> chain, String source, IdentityMode mode)
+            throws KeyMaterialException {
         if (chain.isEmpty()) {
             throw new KeyMaterialException(source + ": no certificate");
         }
@@ -63,7 +73,7 @@ public final class KeyMaterial {
         }
         NodeIdentity identity;
         try {
-            identity = CertificateIdentities.identityOf(leaf, IdentityMode.URI_SAN);
+            identity = CertificateIdentities.identityOf(leaf, mode);
         } catch (InvalidIdentityException e) {
             throw new KeyMaterialException(source + ": " + e.getMessage());
         }

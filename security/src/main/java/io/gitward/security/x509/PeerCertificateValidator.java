@@ -25,9 +25,13 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.bouncycastle.asn1.ASN1IA5String;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralSubtree;
+import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 
 /**
@@ -98,6 +102,7 @@ public final class PeerCertificateValidator {
                 checkCrypto(candidate, who);
                 checkIssuers(candidate, who);
                 checkPkix(candidate, options.at(), who);
+                checkDomainBinding(candidate, identity, who);
                 checkRevocation(candidate, bundle, options, who, warnings);
                 return new ValidatedPeer(identity, candidate.path, candidate.anchor, warnings);
             } catch (CertificateRejectedException e) {
@@ -213,6 +218,58 @@ public final class PeerCertificateValidator {
         }
     }
 
+    /**
+     * A trust domain counts only through its own bundle. When the anchor of this path is in the bundles of
+     * several domains (one offline root over several cells), the anchor alone says nothing about the domain, so
+     * some intermediate on the path must be name-constrained to exactly this domain's SPIFFE URI host (what
+     * {@code gitward pki init-cell} writes); PKIX then enforces that constraint on the leaf. The alternative is to
+     * pin each domain to its own intermediate as the anchor, which makes the anchor unshared.
+     */
+    private void checkDomainBinding(CandidatePath candidate, NodeIdentity identity, String who)
+            throws CertificateRejectedException {
+        java.util.Set<String> sharing = trust.domainsSharing(candidate.anchor);
+        if (sharing.isEmpty()) {
+            return;
+        }
+        String domain = identity.trustDomain().name();
+        for (int i = 1; i < candidate.path.size(); i++) {
+            List<String> permitted = permittedUriHosts(candidate.path.get(i));
+            if (permitted != null && permitted.equals(List.of(domain))) {
+                return;
+            }
+        }
+        throw new CertificateRejectedException(RejectReason.FOREIGN_TRUST_DOMAIN, who + ": trust anchor "
+                + Certificates.describe(candidate.anchor) + " is shared by trust domains " + sharing
+                + " and no intermediate on the path is name-constrained to '" + domain + "', so nothing binds the"
+                + " certificate to '" + domain + "' (issue cell CAs with: gitward pki init-cell, or pin the domain's"
+                + " roots to its own intermediate certificate)");
+    }
+
+    /** The URI hosts of the permitted subtrees of a CA's name constraints; null when it has none for URIs. */
+    static List<String> permittedUriHosts(X509Certificate ca) {
+        byte[] extension = ca.getExtensionValue(Extension.nameConstraints.getId());
+        if (extension == null) {
+            return null;
+        }
+        try {
+            NameConstraints constraints = NameConstraints.getInstance(ASN1OctetString.getInstance(extension).getOctets());
+            GeneralSubtree[] subtrees = constraints.getPermittedSubtrees();
+            if (subtrees == null) {
+                return null;
+            }
+            List<String> hosts = new ArrayList<>();
+            for (GeneralSubtree subtree : subtrees) {
+                GeneralName base = subtree.getBase();
+                if (base.getTagNo() == GeneralName.uniformResourceIdentifier) {
+                    hosts.add(ASN1IA5String.getInstance(base.getName()).getString());
+                }
+            }
+            return hosts.isEmpty() ? null : List.copyOf(hosts);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private static void checkPkix(CandidatePath candidate, Instant at, String who) throws CertificateRejectedException {
         Date date = Date.from(at);
         if (candidate.anchor.getNotBefore().after(date)) {
@@ -266,6 +323,9 @@ public final class PeerCertificateValidator {
         if (reason == PKIXReason.INVALID_KEY_USAGE) {
             return RejectReason.KEY_USAGE;
         }
+        if (reason == PKIXReason.INVALID_NAME) {
+            return RejectReason.NAME_CONSTRAINTS;
+        }
         if (reason == PKIXReason.UNRECOGNIZED_CRIT_EXT) {
             return RejectReason.UNSUPPORTED_CRITICAL_EXTENSION;
         }
@@ -295,6 +355,10 @@ public final class PeerCertificateValidator {
         }
         if (reason == PKIXReason.PATH_TOO_LONG) {
             return "path length constraint violated";
+        }
+        if (reason == PKIXReason.INVALID_NAME) {
+            return "a name is outside the name constraints of an issuing CA (a CA of another cell cannot vouch for"
+                    + " this trust domain): " + e.getMessage();
         }
         return String.valueOf(e.getMessage());
     }

@@ -34,6 +34,7 @@ public enum RejectReason {
     WEAK_SIGNATURE("weak_signature"),
     UNSUPPORTED_CRITICAL_EXTENSION("unsupported_critical_extension"),
     CHAIN_INVALID("chain_invalid"),
+    NAME_CONSTRAINTS("name_constraints"),
     WRONG_ROLE("wrong_role"),
     WRONG_PEER("wrong_peer");
 

@@ -31,6 +31,24 @@ public final class ClusterNode {
         this.log = log;
     }
 
+    /**
+     * Starts {@code ./gitward node KIND --config CONFIG} for a hand-written config (certificates from another issuer,
+     * files in a projected directory) and waits for its ready file in {@code dataDir}; the log is {@code dataDir}.log.
+     */
+    public static ClusterNode start(NodeKind kind, String name, Path config, Path dataDir, Duration timeout)
+            throws IOException {
+        ClusterNode node = new ClusterNode(kind, name, null, config, dataDir,
+                dataDir.resolveSibling(dataDir.getFileName() + ".log"));
+        node.launch();
+        try {
+            node.awaitReady(timeout);
+        } catch (RuntimeException | Error e) {
+            node.kill();
+            throw e;
+        }
+        return node;
+    }
+
     void launch() throws IOException {
         Files.deleteIfExists(dataDir.resolve("ready.json"));
         process = testMain == null

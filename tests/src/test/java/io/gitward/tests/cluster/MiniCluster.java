@@ -47,9 +47,17 @@ public final class MiniCluster implements AutoCloseable {
         this.roots = Pem.readCertificates(pki.roots());
     }
 
-    /** A CA and token file in {@code dir}; every node runs at {@code phase}. */
+    /** A CA for {@link #TRUST_DOMAIN} and a token file in {@code dir}; every node runs at {@code phase}. */
     public static MiniCluster create(Path dir, String phase) throws Exception {
-        TestPki pki = TestPki.create(dir.resolve("pki"), TRUST_DOMAIN, false);
+        return create(dir, phase, TestPki.create(dir.resolve("pki"), TRUST_DOMAIN, false));
+    }
+
+    /**
+     * A cluster whose nodes get their certificates from {@code pki}, so their trust domain is {@code pki}'s: several
+     * clusters with different CAs are several cells.
+     */
+    public static MiniCluster create(Path dir, String phase, TestPki pki) throws Exception {
+        Files.createDirectories(dir);
         Path token = dir.resolve("token");
         TestTokens.writeSecret(token, SECRET);
         return new MiniCluster(dir, pki, phase, token);
@@ -128,6 +136,18 @@ public final class MiniCluster implements AutoCloseable {
 
     /** An mTLS channel to {@code node} with a certificate of {@code role}/{@code name} (issued on first use). */
     public ManagedChannel channel(ClusterNode node, Role role, String name) throws Exception {
+        return channel(node, identity(role, name));
+    }
+
+    /** An mTLS channel to {@code node} as {@code identity}, which may belong to another cluster (another cell). */
+    public ManagedChannel channel(ClusterNode node, ProbeCaller.ClientIdentity identity) throws Exception {
+        ManagedChannel channel = ProbeCaller.channel(node.tlsPort(), true, identity, roots, SslProvider.OPENSSL);
+        channels.add(channel);
+        return channel;
+    }
+
+    /** The key and chain of {@code role}/{@code name} in this cluster's trust domain (issued on first use). */
+    public ProbeCaller.ClientIdentity identity(Role role, String name) throws Exception {
         ProbeCaller.ClientIdentity identity = identities.get(role + "/" + name);
         if (identity == null) {
             TestPki.NodeFiles files = Files.exists(pki.files(role, name).certificate()) ? pki.files(role, name)
@@ -135,13 +155,15 @@ public final class MiniCluster implements AutoCloseable {
             identity = TestPki.clientIdentity(files);
             identities.put(role + "/" + name, identity);
         }
-        ManagedChannel channel = ProbeCaller.channel(node.tlsPort(), true, identity, roots, SslProvider.OPENSSL);
-        channels.add(channel);
-        return channel;
+        return identity;
     }
 
     public String spiffeId(Role role, String name) {
-        return "spiffe://" + TRUST_DOMAIN + "/" + role.name().toLowerCase(java.util.Locale.ROOT) + "/" + name;
+        return "spiffe://" + pki.trustDomain() + "/" + role.name().toLowerCase(java.util.Locale.ROOT) + "/" + name;
+    }
+
+    public String trustDomain() {
+        return pki.trustDomain();
     }
 
     public TestPki pki() {

@@ -23,6 +23,20 @@ public final class TestPki {
                 Duration.ofDays(365), KeyType.EC_P256, intermediate, null, Duration.ofDays(1)), Clock.systemUTC()));
     }
 
+    /** An offline root ({@code pki init --offline-root}) that signs only cell CAs. */
+    public static Path offlineRoot(Path dir) throws Exception {
+        CertificateAuthority.init(dir, new CertificateAuthority.InitOptions(TrustDomain.of("gitward"), Duration.ofDays(365),
+                KeyType.EC_P256, false, null, Duration.ofDays(1), true), Clock.systemUTC());
+        return dir;
+    }
+
+    /** A cell CA ({@code pki init-cell}) for {@code trustDomain} under the offline root in {@code rootDir}. */
+    public static TestPki cell(Path rootDir, Path dir, String trustDomain) throws Exception {
+        return new TestPki(CertificateAuthority.initCell(rootDir, null, dir, new CertificateAuthority.CellOptions(
+                TrustDomain.of(trustDomain), Duration.ofDays(30), KeyType.EC_P256, null, Duration.ofDays(1)),
+                Clock.systemUTC()));
+    }
+
     /** Key and chain of one node. */
     public record NodeFiles(Path key, Path chain, Path certificate) {
     }
