@@ -44,6 +44,12 @@ final class AccessorRoute implements ProxiedCall.Route {
         }
     }
 
+    /** One indexed read of the store and a channel from the cache: short enough to run in place. */
+    @Override
+    public boolean startMayWait() {
+        return false;
+    }
+
     @Override
     public void finish(ProxiedCall call) {
         for (Upstream upstream : call.upstreams()) {

@@ -28,6 +28,14 @@ final class ProxiedCall extends ServerCall.Listener<byte[]> implements Upstream.
 
         /** Every upstream ended (or the route gave up waiting): close the client call. */
         void finish(ProxiedCall call);
+
+        /**
+         * Whether {@link #start} may wait long (a write lock): then it runs on the routing executor, so the call's own
+         * events (a cancellation) are not held up behind it. A short start runs in place, saving a thread hand-off.
+         */
+        default boolean startMayWait() {
+            return true;
+        }
     }
 
     private final ServerCall<byte[], byte[]> call;
@@ -137,7 +145,11 @@ final class ProxiedCall extends ServerCall.Listener<byte[]> implements Upstream.
                         + " message: " + e.getMessage()));
                 return;
             }
-            routing.execute(context.wrap(() -> startRoute(repository)));
+            if (route.startMayWait()) {
+                routing.execute(context.wrap(() -> startRoute(repository)));
+            } else {
+                startRoute(repository);
+            }
             return;
         }
         synchronized (this) {

@@ -62,7 +62,8 @@ public final class StorageNodes implements AutoCloseable {
             if (existing != null && !existing.isShutdown()) {
                 return existing;
             }
-            ManagedChannel created = security.outbound().dial(endpoint(name));
+            // Relaying listeners never block (writes end on the routing executor): let them run on the transport.
+            ManagedChannel created = security.outbound().dial(endpoint(name), true);
             channels.put(name, created);
             return created;
         }
