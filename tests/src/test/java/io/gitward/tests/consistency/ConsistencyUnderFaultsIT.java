@@ -171,11 +171,30 @@ class ConsistencyUnderFaultsIT {
             Files.writeString(target.resolve("consistency-summary.txt"), summary + "\n");
             assertTrue(primaryReads.linearizable(), "with reads from the primary:\n" + primaryReads.explanation());
             assertTrue(allReads.linearizable(), "with every read:\n" + allReads.explanation());
+            assertStaleFinalReadIsCaught(checker, recorded);
             assertTrue(faults.injected().size() >= 5, "at least five faults injected: " + faults.injected());
             Map<Operation.Outcome, Long> outcomes = outcomes(recorded, false);
             assertTrue(outcomes.getOrDefault(Operation.Outcome.OK, 0L) >= 100, "at least 100 acknowledged updates: "
                     + outcomes);
         }
+    }
+
+    /**
+     * Positive control on the real history: the final read of a reference made to return the value its last
+     * acknowledged CAS replaced (a lost acknowledged write) must be refused, naming that read.
+     */
+    private static void assertStaleFinalReadIsCaught(LinearizabilityChecker checker, List<RegisterClient.Recorded> recorded) {
+        List<Operation> operations = new ArrayList<>(recorded.stream().map(RegisterClient.Recorded::operation).toList());
+        Operation last = operations.stream().filter(op -> op.kind() == Operation.Kind.CAS && op.outcome() == Operation.Outcome.OK)
+                .max(java.util.Comparator.comparingLong(Operation::response)).orElseThrow();
+        Operation finalRead = operations.stream().filter(op -> op.client().equals("final") && op.key().equals(last.key()))
+                .findFirst().orElseThrow();
+        operations.set(operations.indexOf(finalRead), Operation.read(finalRead.id(), "final", finalRead.key(),
+                finalRead.invoke(), finalRead.response(), last.expected()));
+        LinearizabilityChecker.Result sabotaged = checker.check(operations);
+        assertTrue(!sabotaged.linearizable() && sabotaged.explanation().contains("#" + finalRead.id() + " final read"),
+                "a lost acknowledged write is caught:\n" + sabotaged.explanation());
+        System.out.println("[faults] positive control (final read made stale) refused:\n" + sabotaged.explanation());
     }
 
     /** {@value #POOL} commits in a chain, pushed to {@code refs/heads/pool}: the values the clients store. */
