@@ -454,6 +454,13 @@ class AccessPolicyTest {
                 identity(OTHER, Role.CLIENT), HOST);
         rows.add(row("phase 5: an edge forwarding a client of another trust domain is denied", five, Scope.PUBLIC,
                 forwardsForeignClient, Outcome.PERMISSION_DENIED));
+        // A forwarded identity counts only from an edge: any other peer carrying one is judged as itself.
+        for (Role peer : List.of(Role.PROXY, Role.STORAGE, Role.AUDITOR)) {
+            Caller carriesClient = new Caller(Transport.MTLS, identity(OWN, peer), TokenVerdict.ABSENT,
+                    identity(OWN, Role.CLIENT), HOST);
+            rows.add(row("phase 5: a " + peer + " carrying a forwarded client is judged as itself on the proxy's PUBLIC",
+                    five, Scope.PUBLIC, carriesClient, Outcome.PERMISSION_DENIED));
+        }
         return rows.stream();
     }
 

@@ -54,6 +54,13 @@ class PeerCertificateValidatorTest {
                 List.of(leaf.certificate(), intermediate.certificate()), options(true));
     }
 
+    /** root → a leaf of {@code shape} (the identity's profile plus whatever the shape changes), revocation off. */
+    private static Scenario leafShaped(TestPki.Builder shape) {
+        Issued root = TestPki.root("Test Root");
+        Issued leaf = shape.issuedBy(root).build();
+        return new Scenario(bundle(root, List.of(), RevocationPolicy.OFF), List.of(leaf.certificate()), options(true));
+    }
+
     /** root → leaf, with the root's CRLs under {@code policy}. */
     private static Scenario directLeaf(RevocationPolicy policy, boolean staleCrlIsFatal, CrlShape crlShape) {
         Issued root = TestPki.root("Test Root");
@@ -104,6 +111,15 @@ class PeerCertificateValidatorTest {
                         directLeaf(RevocationPolicy.IF_PRESENT, true, STALE), RejectReason.CRL_STALE),
                 Arguments.of("required revocation needs a CRL for the intermediate's issuer and for the leaf's",
                         intermediateWithOnlyTheRootsCrl(), RejectReason.CRL_MISSING),
+                Arguments.of("a leaf with basic constraints CA:TRUE is never a peer",
+                        leafShaped(TestPki.certificate(CLIENT.subjectDn()).ca().identity(CLIENT)), RejectReason.LEAF_IS_CA),
+                Arguments.of("a leaf past its not-after is expired",
+                        leafShaped(TestPki.certificate(CLIENT.subjectDn()).identity(CLIENT)
+                                .validity(NOW.minus(Duration.ofDays(2)), NOW.minus(Duration.ofDays(1)))), RejectReason.EXPIRED),
+                Arguments.of("a leaf before its not-before is not yet valid",
+                        leafShaped(TestPki.certificate(CLIENT.subjectDn()).identity(CLIENT)
+                                .validity(NOW.plus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(2)))),
+                        RejectReason.NOT_YET_VALID),
                 Arguments.of("a trust anchor past its not-after expires every chain below it", expiredAnchor(),
                         RejectReason.EXPIRED),
                 Arguments.of("a leaf sent without its intermediate, which the bundle does not know, has no issuer",
