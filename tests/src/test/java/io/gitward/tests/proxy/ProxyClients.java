@@ -59,10 +59,15 @@ public final class ProxyClients {
     /** Waits until every replica is up to date with the same checksum, as the proxy's admin API reports. */
     public RepositoryStateResponse awaitConverged(String path, Duration timeout) {
         RepositoryStateResponse[] last = new RepositoryStateResponse[1];
-        Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(300)).until(() -> {
-            last[0] = state(path);
-            return converged(last[0]);
-        });
+        try {
+            Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(300)).until(() -> {
+                last[0] = state(path);
+                return converged(last[0]);
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // What the proxy last said is the diagnosis: which replica is behind, queued repairs, checksums.
+            throw new AssertionError(path + " did not converge within " + timeout + "; last state: " + last[0], e);
+        }
         return last[0];
     }
 
