@@ -12,13 +12,16 @@ import java.util.List;
  */
 public final class TrackingServerSocketChannel extends NioServerSocketChannel {
     private final ConnectionRegistry registry;
+    private final boolean tls;
 
-    TrackingServerSocketChannel(ConnectionRegistry registry) {
+    TrackingServerSocketChannel(ConnectionRegistry registry, boolean tls) {
         this.registry = registry;
+        this.tls = tls;
     }
 
-    public static ChannelFactory<ServerChannel> factory(ConnectionRegistry registry) {
-        return () -> new TrackingServerSocketChannel(registry);
+    /** @param tls whether the listener's connections start with a TLS handshake (those may give way at the limit) */
+    public static ChannelFactory<ServerChannel> factory(ConnectionRegistry registry, boolean tls) {
+        return () -> new TrackingServerSocketChannel(registry, tls);
     }
 
     @Override
@@ -27,7 +30,7 @@ public final class TrackingServerSocketChannel extends NioServerSocketChannel {
         int accepted = super.doReadMessages(buffer);
         for (int i = buffer.size() - 1; i >= before; i--) {
             SocketChannel child = (SocketChannel) buffer.get(i);
-            if (!registry.register(child)) {
+            if (!registry.register(child, tls)) {
                 buffer.remove(i);
                 child.unsafe().closeForcibly();
                 accepted--;

@@ -2,11 +2,14 @@ package io.gitward.security.http;
 
 import static java.util.Objects.requireNonNull;
 
+import io.gitward.security.audit.GoAwayCounter;
+import io.gitward.security.audit.LimitCounters;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -24,11 +27,16 @@ final class HttpPipelines {
 
     private final HttpLimits limits;
     private final Supplier<ChannelHandler> endpoints;
+    private final LimitCounters counters;
 
-    /** @param endpoints a fresh endpoint handler per HTTP/1.1 connection or HTTP/2 stream */
-    HttpPipelines(HttpLimits limits, Supplier<ChannelHandler> endpoints) {
+    /**
+     * @param endpoints a fresh endpoint handler per HTTP/1.1 connection or HTTP/2 stream
+     * @param counters  where the GOAWAYs the limits cause are counted
+     */
+    HttpPipelines(HttpLimits limits, Supplier<ChannelHandler> endpoints, LimitCounters counters) {
         this.limits = requireNonNull(limits, "limits");
         this.endpoints = requireNonNull(endpoints, "endpoints");
+        this.counters = requireNonNull(counters, "counters");
     }
 
     /** HTTP/1.1 (and 1.0): header block and request line bounded. */
@@ -48,11 +56,13 @@ final class HttpPipelines {
         Http2Settings settings = Http2Settings.defaultSettings()
                 .maxConcurrentStreams(limits.maxConcurrentStreams())
                 .maxHeaderListSize(limits.maxHeaderBytes());
-        add(pipeline, "http2", Http2FrameCodecBuilder.forServer()
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .decoderEnforceMaxRstFramesPerWindow(limits.maxRstFrames(),
                         (int) Math.max(1, limits.rstWindow().toSeconds()))
-                .build());
+                .build();
+        codec.connection().addListener(new GoAwayCounter(counters));
+        add(pipeline, "http2", codec);
         add(pipeline, "streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
