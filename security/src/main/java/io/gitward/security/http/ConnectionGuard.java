@@ -2,6 +2,7 @@ package io.gitward.security.http;
 
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,11 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof Http2Exception) {
+            // The HTTP/2 codec ends the stream or the connection itself, with the GOAWAY code that says why
+            // (ENHANCE_YOUR_CALM for a rapid reset); closing here first would turn that into a plain NO_ERROR.
+            return;
+        }
         LOG.debug("HTTP connection from {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
     }
