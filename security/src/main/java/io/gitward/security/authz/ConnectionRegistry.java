@@ -34,16 +34,24 @@ import javax.net.ssl.SSLSession;
 public final class ConnectionRegistry {
     private static final AttributeKey<Long> ACCEPTED = AttributeKey.valueOf("gitward.accepted-nanos");
     private static final AttributeKey<Boolean> TLS = AttributeKey.valueOf("gitward.tls-listener");
+    private static final AttributeKey<Boolean> EVICTED = AttributeKey.valueOf("gitward.evicted");
 
     private final Map<SocketAddress, Channel> channels = new ConcurrentHashMap<>();
     private final int maxConnections;
     private final HandshakeFailures failures;
     private final LimitCounters counters;
+    private final long handshakeTimeoutNanos;
 
-    public ConnectionRegistry(int maxConnections, HandshakeFailures failures, LimitCounters counters) {
+    /**
+     * @param handshakeTimeout the listeners' {@code security.limits.handshake-timeout}: a connection closed in its
+     *                         handshake after that long was closed by it
+     */
+    public ConnectionRegistry(int maxConnections, HandshakeFailures failures, LimitCounters counters,
+            java.time.Duration handshakeTimeout) {
         this.maxConnections = maxConnections;
         this.failures = failures;
         this.counters = counters;
+        this.handshakeTimeoutNanos = handshakeTimeout.toNanos();
     }
 
     /**
@@ -77,7 +85,11 @@ public final class ConnectionRegistry {
      */
     private void countFailedHandshake(Channel channel) {
         SslHandler ssl = channel.pipeline().get(SslHandler.class);
-        if (ssl == null || !ssl.handshakeFuture().isDone() || ssl.handshakeFuture().isSuccess()) {
+        if (ssl != null && !ssl.handshakeFuture().isDone()) {
+            countUnfinishedHandshake(channel);
+            return;
+        }
+        if (ssl == null || ssl.handshakeFuture().isSuccess()) {
             return;
         }
         StringBuilder messages = new StringBuilder();
@@ -123,8 +135,22 @@ public final class ConnectionRegistry {
         if (oldest == null || !channels.remove(oldest.getKey(), oldest.getValue())) {
             return false;
         }
+        oldest.getValue().attr(EVICTED).set(true);
         cut(oldest.getValue());
         return true;
+    }
+
+    /**
+     * grpc-java's handshake timeout closes the connection without failing the TLS handshake, so a connection that
+     * ends in its handshake after the timeout (and was not evicted) counts as a timeout. One that ends sooner was
+     * given up by its peer, which is no failure of ours.
+     */
+    private void countUnfinishedHandshake(Channel channel) {
+        Long accepted = channel.attr(ACCEPTED).get();
+        if (accepted != null && !Boolean.TRUE.equals(channel.attr(EVICTED).get())
+                && System.nanoTime() - accepted >= handshakeTimeoutNanos) {
+            failures.record(HandshakeFailures.Transport.TIMEOUT);
+        }
     }
 
     /** A connection of a TLS listener whose handshake has not finished (or, on a busy node, not even started). */

@@ -101,9 +101,10 @@ public final class SecurityRuntime implements AutoCloseable {
         this.clock = clock;
         this.policy = new AtomicReference<>(new AccessPolicy(ScopePolicy.of(kind, settings.trustDomain(), settings.rules(),
                 settings.allowDirectClientStorage()), settings.flags().flags()));
-        this.registry = new ConnectionRegistry(settings.limits().maxConnections(), credentials.failures(), limitCounters);
+        this.registry = new ConnectionRegistry(settings.limits().maxConnections(), credentials.failures(), limitCounters,
+                settings.limits().handshakeTimeout());
         this.probeRegistry = new ConnectionRegistry(settings.limits().maxConnections(), credentials.failures(),
-                limitCounters);
+                limitCounters, settings.limits().handshakeTimeout());
         this.limitWatch = new LimitWatch(registry, limitCounters);
         this.probeLimitWatch = new LimitWatch(probeRegistry, limitCounters);
         this.interceptor = new SecurityInterceptor(policy, MethodRegistry.instance(), credentials, this.tokens::get, audit,

@@ -14,6 +14,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -38,7 +40,9 @@ import org.junit.jupiter.api.Test;
  */
 class ConnectionRegistryTest {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private static final long HANDSHAKE_MILLIS = 3000;
     private final LimitCounters counters = new LimitCounters();
+    private final HandshakeFailures failures = new HandshakeFailures();
     private final List<Socket> sockets = new ArrayList<>();
     private SslContext serverTls;
     private SSLContext clientTls;
@@ -70,13 +74,20 @@ class ConnectionRegistryTest {
     }
 
     private void listen(int maxConnections, boolean tls) throws InterruptedException {
-        registry = new ConnectionRegistry(maxConnections, new HandshakeFailures(), counters);
+        registry = new ConnectionRegistry(maxConnections, failures, counters, java.time.Duration.ofMillis(HANDSHAKE_MILLIS));
         server = new ServerBootstrap().group(group).channelFactory(TrackingServerSocketChannel.factory(registry, tls))
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel channel) {
                         if (tls) {
-                            channel.pipeline().addLast(serverTls.newHandler(channel.alloc()));
+                            SslHandler ssl = serverTls.newHandler(channel.alloc());
+                            channel.pipeline().addLast(ssl);
+                            // Closes without failing the handshake, as grpc-java's handshake timeout does.
+                            channel.eventLoop().schedule(() -> {
+                                if (!ssl.handshakeFuture().isDone()) {
+                                    channel.unsafe().close(channel.unsafe().voidPromise());
+                                }
+                            }, HANDSHAKE_MILLIS, TimeUnit.MILLISECONDS);
                         }
                     }
                 }).bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
@@ -127,12 +138,17 @@ class ConnectionRegistryTest {
         SSLSocket newcomer = handshake();
 
         assertEquals(true, closedByServer(first, 5000), "the oldest silent connection was closed");
-        assertEquals(false, closedByServer(second, 300), "the others keep waiting for their handshake timeout");
+        assertEquals(false, closedByServer(second, 300), "the others wait for their handshake timeout");
         assertEquals(false, closedByServer(third, 300));
         assertEquals(true, newcomer.getSession().isValid());
         assertEquals(1, counters.count(LimitCounters.Limit.PENDING_HANDSHAKE_EVICTED));
         assertEquals(0, counters.count(LimitCounters.Limit.MAX_CONNECTIONS));
-        Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> registry.size() == 3);
+
+        assertEquals(true, closedByServer(second, 5000), "the handshake timeout ends the others");
+        assertEquals(true, closedByServer(third, 5000));
+        Awaitility.await().atMost(5, TimeUnit.SECONDS)
+                .until(() -> failures.snapshot().getOrDefault("timeout", 0L) == 2L);
+        assertEquals(Map.of("timeout", 2L), failures.snapshot(), "two timeouts; the evicted one is no timeout");
     }
 
     @Test
