@@ -24,7 +24,9 @@ public final class LimitCounters {
         /** The oldest connection still in its TLS handshake was closed to make room for a new one at the limit. */
         PENDING_HANDSHAKE_EVICTED("pending_handshake_evicted"),
         /** A new connection was closed at once: the connection limit was reached and nothing could make room. */
-        MAX_CONNECTIONS("max_connections");
+        MAX_CONNECTIONS("max_connections"),
+        /** An HTTP listener's connection was closed after {@code idle-timeout} without traffic. */
+        IDLE_TIMEOUT("idle_timeout");
 
         private final String code;
 

@@ -1,5 +1,6 @@
 package io.gitward.security.http;
 
+import io.gitward.security.audit.LimitCounters;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2Exception;
@@ -17,9 +18,11 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionGuard.class);
 
     private final Duration maxAge;
+    private final LimitCounters counters;
 
-    ConnectionGuard(Duration maxAge) {
+    ConnectionGuard(Duration maxAge, LimitCounters counters) {
         this.maxAge = maxAge;
+        this.counters = counters;
     }
 
     @Override
@@ -33,6 +36,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         if (event instanceof IdleStateEvent) {
+            counters.record(LimitCounters.Limit.IDLE_TIMEOUT);
             ctx.close();
             return;
         }

@@ -52,7 +52,7 @@ public final class OperatorListeners {
         var channels = name.equals(NodeSettings.HTTP_HEALTH) ? security.trackedProbeChannels()
                 : security.trackedServerChannels(tls);
         return HttpListener.bind(name, address, security.bossGroup(), security.workerGroup(), channels,
-                channel -> setUp(channel, limits, pipelines, context));
+                channel -> setUp(channel, limits, pipelines, context, security.limitCounters()));
     }
 
     /**
@@ -71,11 +71,12 @@ public final class OperatorListeners {
         HttpPipelines pipelines = new HttpPipelines(limits, handlers, security.limitCounters());
         io.netty.handler.ssl.SslContext context = tls ? security.httpServerContext() : null;
         return HttpListener.bind(name, address, security.bossGroup(), security.workerGroup(),
-                security.trackedServerChannels(tls), channel -> setUp(channel, limits, pipelines, context));
+                security.trackedServerChannels(tls),
+                channel -> setUp(channel, limits, pipelines, context, security.limitCounters()));
     }
 
     private static void setUp(Channel channel, HttpLimits limits, HttpPipelines pipelines,
-            io.netty.handler.ssl.SslContext tls) {
+            io.netty.handler.ssl.SslContext tls, io.gitward.security.audit.LimitCounters counters) {
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         if (tls != null) {
@@ -86,6 +87,6 @@ public final class OperatorListeners {
         } else {
             pipeline.addLast("sniff", new PrefaceSniffer(pipelines));
         }
-        pipeline.addLast(HttpPipelines.GUARD, new ConnectionGuard(limits.maxConnectionAge()));
+        pipeline.addLast(HttpPipelines.GUARD, new ConnectionGuard(limits.maxConnectionAge(), counters));
     }
 }

@@ -38,7 +38,7 @@ class RapidResetTest {
                 false);
         HttpPipelines pipelines = new HttpPipelines(limits, () -> new HealthHandler(serving), counters);
         channel.pipeline().addLast("sniff", new PrefaceSniffer(pipelines));
-        channel.pipeline().addLast(HttpPipelines.GUARD, new ConnectionGuard(limits.maxConnectionAge()));
+        channel.pipeline().addLast(HttpPipelines.GUARD, new ConnectionGuard(limits.maxConnectionAge(), counters));
         return channel;
     }
 
