@@ -103,6 +103,16 @@ public final class ClusterNode {
         return process == null ? "" : process.output();
     }
 
+    /** The process id of the running (or last) process. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Whether the node's process is running (it may still be paused). */
+    public boolean alive() {
+        return process != null && process.process().isAlive();
+    }
+
     /** SIGKILL: the process ends without any cleanup, as in a crash. */
     public void kill() {
         if (process != null) {
