@@ -25,8 +25,13 @@ public final class LimitCounters {
         PENDING_HANDSHAKE_EVICTED("pending_handshake_evicted"),
         /** A new connection was closed at once: the connection limit was reached and nothing could make room. */
         MAX_CONNECTIONS("max_connections"),
-        /** An HTTP listener's connection was closed after {@code idle-timeout} without traffic. */
-        IDLE_TIMEOUT("idle_timeout");
+        /**
+         * An HTTP listener's connection was closed after {@code idle-timeout} without traffic (HTTP/1.1) or without
+         * a request (HTTP/2).
+         */
+        IDLE_TIMEOUT("idle_timeout"),
+        /** An HTTP/1.1 request head took longer than {@code handshake-timeout} to arrive (slowloris). */
+        REQUEST_HEAD_TIMEOUT("request_head_timeout");
 
         private final String code;
 

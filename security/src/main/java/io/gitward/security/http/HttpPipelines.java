@@ -39,18 +39,22 @@ final class HttpPipelines {
         this.counters = requireNonNull(counters, "counters");
     }
 
-    /** HTTP/1.1 (and 1.0): header block and request line bounded. */
+    /** HTTP/1.1 (and 1.0): header block and request line bounded, and the time to send them. */
     void http1(ChannelPipeline pipeline) {
+        RequestHeadTimeout headTimeout = new RequestHeadTimeout(limits.handshakeTimeout(), counters);
+        add(pipeline, "head-clock", headTimeout.bytes());
         add(pipeline, "http1", new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(HttpLimits.MAX_REQUEST_LINE)
                 .setMaxHeaderSize(limits.maxHeaderBytes())
                 .setMaxChunkSize(8192)));
+        add(pipeline, "head-done", headTimeout.requests());
         add(pipeline, "endpoints", endpoints.get());
     }
 
     /**
      * HTTP/2: header lists bounded (advertised in SETTINGS and enforced by the decoder), concurrent streams
-     * bounded, and rapid reset refused: more RST_STREAM frames per window than allowed end the connection.
+     * bounded, rapid reset refused (more RST_STREAM frames per window than allowed end the connection), and a
+     * connection without a stream for the idle timeout closed.
      */
     void http2(ChannelPipeline pipeline) {
         Http2Settings settings = Http2Settings.defaultSettings()
@@ -63,6 +67,7 @@ final class HttpPipelines {
                 .build();
         codec.connection().addListener(new GoAwayCounter(counters));
         add(pipeline, "http2", codec);
+        add(pipeline, "streamless", new StreamlessTimeout(codec.connection(), limits.idleTimeout(), counters));
         add(pipeline, "streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
