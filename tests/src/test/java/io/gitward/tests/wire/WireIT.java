@@ -164,7 +164,9 @@ class WireIT {
         figures.put("relays", Integer.toString(wire.relayCount()));
         figures.put("hits", compact(hitsPerSegment));
         figures.put("raw_hits", Integer.toString(rawHits));
-        assertTrue(failures.isEmpty(), failures.size() + " problem(s) on the wire:\n  " + String.join("\n  ", failures));
+        assertTrue(failures.isEmpty(), failures.size() + " problem(s) on the wire:\n  " + String.join("\n  ",
+                failures.subList(0, Math.min(40, failures.size()))) + (failures.size() > 40 ? "\n  ... and "
+                + (failures.size() - 40) + " more" : ""));
     }
 
     /**
@@ -274,7 +276,9 @@ class WireIT {
         for (Hit hit : hits) {
             boolean token = hit.needle().startsWith("bearer token");
             if (!token || !tokensAllowed) {
-                failures.add(hit.toString());
+                String link = Captures.isRelay(hit.source()) ? "on a plaintext link"
+                        : segment.tls(hit.source(), hit.connection()) ? "received behind TLS" : "received over plaintext";
+                failures.add(hit + " (" + link + ")");
             }
         }
         return failures;
