@@ -139,6 +139,7 @@ class WireIT {
             hitsPerSegment.put(segment.name(), hits.size());
             rawHits += (int) hits.stream().filter(hit -> hit.where().equals("raw bytes")).count();
             int phase = phaseOf(segment.name());
+            // While nodes move from 2 to 3 one still at 2 may rightly send a token; from "phase 3" on none may.
             boolean tokensAllowed = phase <= 2 || segment.name().equals("into 3");
             for (String node : WireCluster.RECORDED) {
                 callsRecorded += segment.calls(node, null).size();
