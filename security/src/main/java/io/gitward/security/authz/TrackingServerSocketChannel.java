@@ -5,6 +5,7 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A server socket channel that reports each accepted connection to a {@link ConnectionRegistry} (and
@@ -12,13 +13,23 @@ import java.util.List;
  */
 public final class TrackingServerSocketChannel extends NioServerSocketChannel {
     private final ConnectionRegistry registry;
+    private final Consumer<SocketChannel> onAccepted;
 
-    TrackingServerSocketChannel(ConnectionRegistry registry) {
+    TrackingServerSocketChannel(ConnectionRegistry registry, Consumer<SocketChannel> onAccepted) {
         this.registry = registry;
+        this.onAccepted = onAccepted;
     }
 
     public static ChannelFactory<ServerChannel> factory(ConnectionRegistry registry) {
-        return () -> new TrackingServerSocketChannel(registry);
+        return factory(registry, child -> { });
+    }
+
+    /**
+     * Like {@link #factory(ConnectionRegistry)}; {@code onAccepted} also sees each registered connection while its
+     * pipeline is still empty (see {@code SecurityRuntime.onAcceptedConnection}, a test hook).
+     */
+    public static ChannelFactory<ServerChannel> factory(ConnectionRegistry registry, Consumer<SocketChannel> onAccepted) {
+        return () -> new TrackingServerSocketChannel(registry, onAccepted);
     }
 
     @Override
@@ -31,6 +42,8 @@ public final class TrackingServerSocketChannel extends NioServerSocketChannel {
                 buffer.remove(i);
                 child.unsafe().closeForcibly();
                 accepted--;
+            } else {
+                onAccepted.accept(child);
             }
         }
         return accepted;

@@ -79,6 +79,8 @@ public final class SecurityRuntime implements AutoCloseable {
     private final ReloadCounters reloads = new ReloadCounters();
     private final Clock clock;
     private final List<WatchedFiles> watchedFiles;
+    /** Null unless code (never config) installed one: see {@link #onAcceptedConnection}. */
+    private volatile java.util.function.Consumer<io.netty.channel.socket.SocketChannel> acceptedConnectionHook;
 
     private SecurityRuntime(SecuritySettings settings, NodeKind kind, NodeCredentials credentials, Tokens tokens,
             AuditLog audit, Clock clock) throws SSLException {
@@ -162,7 +164,7 @@ public final class SecurityRuntime implements AutoCloseable {
     public NettyServerBuilder secure(NettyServerBuilder builder, boolean tls) {
         SecuritySettings.Limits limits = settings.limits();
         // A custom channel type (connection tracking) means gRPC wants the event loops from us too.
-        builder.channelFactory(TrackingServerSocketChannel.factory(registry))
+        builder.channelFactory(TrackingServerSocketChannel.factory(registry, this::accepted))
                 .bossEventLoopGroup(bossGroup)
                 .workerEventLoopGroup(workerGroup)
                 .addTransportFilter(filter)
@@ -182,6 +184,31 @@ public final class SecurityRuntime implements AutoCloseable {
             builder.sslContext(serverContext);
         }
         return builder;
+    }
+
+    /**
+     * TEST HOOK, off by default and out of reach of configuration (no config key or environment variable sets it):
+     * code that starts a node in its own JVM may pass a hook that sees every connection a gRPC listener accepts, while
+     * the connection's pipeline is still empty, before gRPC and TLS set it up. The wire tests use it to record what a
+     * node receives after TLS decryption (tests/.../wire/RecordingNode). Install it from
+     * {@code NodeApplication.services}, before the listeners open; at most once. {@code gitward node} never calls it.
+     */
+    public void onAcceptedConnection(java.util.function.Consumer<io.netty.channel.socket.SocketChannel> hook) {
+        requireNonNull(hook, "hook");
+        synchronized (this) {
+            if (acceptedConnectionHook != null) {
+                throw new IllegalStateException("an accepted-connection hook is already installed");
+            }
+            acceptedConnectionHook = hook;
+        }
+        LOG.warn("TEST HOOK installed: every accepted gRPC connection is handed to {}", hook.getClass().getName());
+    }
+
+    private void accepted(io.netty.channel.socket.SocketChannel child) {
+        java.util.function.Consumer<io.netty.channel.socket.SocketChannel> hook = acceptedConnectionHook;
+        if (hook != null) {
+            hook.accept(child);
+        }
     }
 
     /**
