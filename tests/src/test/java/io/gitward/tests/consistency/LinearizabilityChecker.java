@@ -45,8 +45,12 @@ public final class LinearizabilityChecker {
         this.budget = budget;
     }
 
+    /**
+     * A budget that fits the tests' heap (512 MB: a configuration with its bit sets and set entry costs a few hundred
+     * bytes); real histories need a few thousand configurations.
+     */
     public LinearizabilityChecker() {
-        this(5_000_000);
+        this(400_000);
     }
 
     /** The verdict of one key. */
