@@ -75,7 +75,7 @@ public final class NodeRuntime implements AutoCloseable {
         this.application = application;
         this.security = security;
         this.services = new ArrayList<>(application.services(security));
-        this.services.add(new NodeInfoService(settings, version, () -> Map.copyOf(bound)));
+        this.services.add(new NodeInfoService(settings, version, () -> Map.copyOf(bound), this::servedMethods));
         this.services.add(new io.gitward.security.runtime.SecurityAdminService(security, application::prometheusText));
         this.operatorListeners = new OperatorListeners(security, new NodeStatus(() -> readyNow, () -> serving,
                 application::prometheusText));
@@ -263,6 +263,18 @@ public final class NodeRuntime implements AutoCloseable {
             openNow.forEach(this::closeListener);
         }
         writeReady();
+    }
+
+    /**
+     * What each open gRPC listener serves, read from its running server (the registered services, not a list kept
+     * here), so a completeness check sees exactly what a caller can reach. Sorted by listener, then method.
+     */
+    private Map<String, List<String>> servedMethods() {
+        Map<String, List<String>> served = new java.util.TreeMap<>();
+        servers.forEach((name, server) -> served.put(name, server.getServices().stream()
+                .flatMap(service -> service.getMethods().stream())
+                .map(method -> method.getMethodDescriptor().getFullMethodName()).sorted().toList()));
+        return served;
     }
 
     private synchronized void writeReady() throws NodeStartException {
