@@ -330,7 +330,10 @@ public final class NodeRuntime implements AutoCloseable {
         terminated.await();
     }
 
-    /** Graceful stop: ready file removed, health NOT_SERVING, no new calls, in-flight calls finish within the grace. */
+    /**
+     * Graceful stop: ready file removed, health NOT_SERVING, no new gRPC calls, in-flight calls finish within the
+     * grace; the operator HTTP listeners stay open until then, answering 503 on {@code /readyz} and {@code /healthz}.
+     */
     @Override
     public synchronized void close() {
         if (stopped) {
@@ -347,8 +350,6 @@ public final class NodeRuntime implements AutoCloseable {
         }
         health.enterTerminalState();
         servers.values().forEach(Server::shutdown);
-        httpListeners.values().forEach(listener -> listener.close(settings.shutdownGrace()));
-        httpListeners.clear();
         try {
             application.closeOwnListeners(settings.shutdownGrace());
         } catch (RuntimeException e) {
@@ -367,6 +368,10 @@ public final class NodeRuntime implements AutoCloseable {
             }
         }
         servers.clear();
+        // The operator endpoints close last: while calls drain, /readyz answers 503 "not ready" and /healthz 503
+        // NOT_SERVING (docs/contracts.md section 10), so probes see the node leaving instead of a refused connection.
+        httpListeners.values().forEach(listener -> listener.close(settings.shutdownGrace()));
+        httpListeners.clear();
         security.close();
         try {
             application.close();

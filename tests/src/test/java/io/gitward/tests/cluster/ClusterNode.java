@@ -103,6 +103,11 @@ public final class ClusterNode {
         return process == null ? "" : process.output();
     }
 
+    /** Whether the node's process is running. */
+    public boolean isAlive() {
+        return process != null && process.process().isAlive();
+    }
+
     /** SIGKILL: the process ends without any cleanup, as in a crash. */
     public void kill() {
         if (process != null) {
