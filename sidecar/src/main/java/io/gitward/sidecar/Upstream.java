@@ -99,7 +99,9 @@ abstract class Upstream implements AutoCloseable {
         for (Channel connection : connections) {
             List<X509Certificate> chain = serverChain(connection);
             if (chain != null && !stillValid.test(chain)) {
-                connection.close();
+                // At once, below the HTTP/2 codec: close() would be a graceful GOAWAY that lets a revoked peer's
+                // open streams run on for the whole RETIRE_GRACE. Streams are cancelled by the inactive event.
+                connection.eventLoop().execute(() -> connection.unsafe().close(connection.unsafe().voidPromise()));
                 closed.add(String.valueOf(connection.remoteAddress()));
             }
         }

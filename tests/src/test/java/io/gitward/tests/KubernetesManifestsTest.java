@@ -24,8 +24,10 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 /**
  * Static checks of {@code deploy/kubernetes} (no cluster runs here): every node pod mounts exactly its own
  * certificate secret and the public trust ConfigMap; no workload can reach a CA key; every cert-manager Certificate
- * carries the SPIFFE ID, subject and usages of the node that mounts it; readiness probes ask the health listener;
- * the phase comes from a ConfigMap; storage nodes are StatefulSets with their repositories on claims.
+ * carries the SPIFFE ID, subject and usages of the node that mounts it, and a lifetime that renews well before it
+ * ends; readiness and liveness probes ask the health listener; the pod outlives the node's shutdown grace; the phase
+ * comes from a ConfigMap; storage nodes are StatefulSets with their repositories on claims. Pod templates are found
+ * generically (any map with {@code containers}), so a Job, CronJob, DaemonSet or bare Pod added later is checked too.
  */
 class KubernetesManifestsTest {
     private static final Path DIR = GitwardHome.root().resolve("deploy/kubernetes");
@@ -89,6 +91,107 @@ class KubernetesManifestsTest {
             assertFalse(String.valueOf(document).contains("PRIVATE KEY"), document.get("__file") + " holds a key");
         }
         assertEquals(CA_SECRET, map(map(only("Issuer", "gitward-ca").get("spec")).get("ca")).get("secretName"));
+    }
+
+    @Test
+    void noPodTemplateOfAnyKindReferencesTheCaSecretOrAnotherPodsSecret() {
+        List<String> podSpecs = new ArrayList<>();
+        for (Map<String, Object> document : DOCUMENTS) {
+            podSpecs(document).forEach(spec -> podSpecs.add(where(document)));
+        }
+        // The walker finds at least the six node pods (a positive control for the generic search below).
+        List<String> nodePods = workloads().stream().map(KubernetesManifestsTest::where).toList();
+        assertTrue(podSpecs.containsAll(nodePods), "pod templates found: " + podSpecs + ", expected " + nodePods);
+        assertEquals(List.of(), secretViolations(DOCUMENTS, nodeSecrets()));
+        // Outside pod templates the CA secret is named by the Issuer only (and never by a Certificate).
+        for (Map<String, Object> document : DOCUMENTS) {
+            if (!"Issuer".equals(document.get("kind"))) {
+                assertFalse(strings(document).contains(CA_SECRET), where(document) + " names " + CA_SECRET);
+            }
+        }
+    }
+
+    @Test
+    void theSecretCheckFlagsJobsCronJobsDaemonSetsAndPodsThatReachForSecrets() {
+        // Made-up documents of the kinds the manifests do not have yet: the check must catch each of them.
+        Set<String> nodeSecrets = nodeSecrets();
+        List<Map<String, Object>> bad = List.of(
+                document("CronJob", "ca-backup", "spec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n"
+                        + "          containers: [{name: c}]\n          volumes: [{name: ca, secret: {secretName: "
+                        + CA_SECRET + "}}]\n"),
+                document("Job", "debug", "spec:\n  template:\n    spec:\n      containers:\n        - name: c\n"
+                        + "          env: [{name: K, valueFrom: {secretKeyRef: {name: gitward-proxy-tls, key: tls.key}}}]\n"),
+                document("DaemonSet", "agent", "spec:\n  template:\n    spec:\n      containers: [{name: c}]\n"
+                        + "      volumes: [{name: v, projected: {sources: [{secret: {name: gitward-storage-1-tls}}]}}]\n"),
+                document("Pod", "shell", "spec:\n  containers:\n    - name: c\n      envFrom: [{secretRef: {name: "
+                        + CA_SECRET + "}}]\n"),
+                document("ReplicaSet", "csi", "spec:\n  template:\n    spec:\n      containers: [{name: c}]\n"
+                        + "      volumes: [{name: v, csi: {driver: x, volumeAttributes: {secret: " + CA_SECRET + "}}}]\n"));
+        assertEquals(List.of(
+                "test CronJob/ca-backup references " + CA_SECRET,
+                "test Job/debug references gitward-proxy-tls",
+                "test DaemonSet/agent references gitward-storage-1-tls",
+                "test Pod/shell references " + CA_SECRET,
+                "test ReplicaSet/csi references " + CA_SECRET), secretViolations(bad, nodeSecrets));
+        // A node pod that mounts its own secret is fine; one that also mounts another node's is not.
+        Map<String, Object> proxy = only("Deployment", "gitward-proxy");
+        assertEquals(List.of(), secretViolations(List.of(proxy), nodeSecrets));
+        Map<String, Object> greedy = document("Deployment", "gitward-proxy", new Yaml(new SafeConstructor(
+                new LoaderOptions())).dump(proxy));
+        List<Object> volumes = new ArrayList<>(list(podSpec(greedy).get("volumes")));
+        volumes.add(Map.of("name", "stolen", "secret", Map.of("secretName", "gitward-coordinator-tls")));
+        podSpec(greedy).put("volumes", volumes);
+        assertEquals(List.of("test Deployment/gitward-proxy references gitward-coordinator-tls"),
+                secretViolations(List.of(greedy), nodeSecrets));
+    }
+
+    @Test
+    void everyCertificateRenewsWellBeforeItExpires() {
+        for (Map<String, Object> certificate : all("Certificate")) {
+            Map<String, Object> spec = map(certificate.get("spec"));
+            String where = where(certificate);
+            assertNotNull(spec.get("duration"), where + ": duration (cert-manager's default is 90 days)");
+            assertNotNull(spec.get("renewBefore"), where + ": renewBefore");
+            java.time.Duration duration = goDuration(String.valueOf(spec.get("duration")));
+            java.time.Duration renewBefore = goDuration(String.valueOf(spec.get("renewBefore")));
+            // cert-manager refuses a duration under 1h and a renewBefore not shorter than the duration.
+            assertTrue(duration.compareTo(java.time.Duration.ofHours(1)) >= 0, where + ": duration " + duration);
+            assertTrue(renewBefore.compareTo(duration) < 0, where + ": renewBefore " + renewBefore + " < duration " + duration);
+            // Renewal leaves time to notice a failed one (at least a tenth of the lifetime), yet keeps a
+            // certificate for at least half of its life (at most half the lifetime before expiry).
+            assertTrue(renewBefore.multipliedBy(10).compareTo(duration) >= 0, where + ": renewBefore " + renewBefore
+                    + " is less than a tenth of " + duration);
+            assertTrue(renewBefore.multipliedBy(2).compareTo(duration) <= 0, where + ": renewBefore " + renewBefore
+                    + " is more than half of " + duration);
+        }
+    }
+
+    @Test
+    void livenessProbesAskTheHealthListenerLessEagerlyThanReadinessAndPodsOutliveTheShutdownGrace() {
+        int healthPort = Integer.parseInt(PHASE.get("GITWARD_LISTEN_HTTP_HEALTH").replaceAll(".*:", ""));
+        // node.shutdown-grace: from the shared ConfigMap, else the default (docs/contracts.md section 5).
+        java.time.Duration grace = goDuration(PHASE.getOrDefault("GITWARD_NODE_SHUTDOWN_GRACE", "10s"));
+        for (Map<String, Object> workload : workloads()) {
+            Map<String, Object> container = container(workload);
+            Map<String, Object> readiness = map(container.get("readinessProbe"));
+            Map<String, Object> liveness = map(container.get("livenessProbe"));
+            assertFalse(liveness.isEmpty(), where(workload) + ": no livenessProbe");
+            Map<String, Object> get = map(liveness.get("httpGet"));
+            assertEquals("/healthz", get.get("path"), where(workload));
+            assertEquals(healthPort, containerPort(container, get.get("port")), where(workload) + ": liveness port");
+            assertEquals(map(readiness.get("httpGet")).get("port"), get.get("port"), where(workload));
+            // A JVM that is still starting must not be killed: a start delay (or a startupProbe) is required.
+            assertTrue(intOf(liveness, "initialDelaySeconds", 0) >= 30 || container.containsKey("startupProbe"),
+                    where(workload) + ": liveness has no start delay");
+            // Liveness gives up later than readiness: a slow node leaves the endpoints before it is restarted.
+            int readinessWindow = intOf(readiness, "periodSeconds", 10) * intOf(readiness, "failureThreshold", 3);
+            int livenessWindow = intOf(liveness, "periodSeconds", 10) * intOf(liveness, "failureThreshold", 3);
+            assertTrue(livenessWindow > readinessWindow, where(workload) + ": liveness window " + livenessWindow
+                    + " s <= readiness window " + readinessWindow + " s");
+            int termination = intOf(podSpec(workload), "terminationGracePeriodSeconds", 30);
+            assertTrue(termination > grace.toSeconds(), where(workload) + ": terminationGracePeriodSeconds "
+                    + termination + " does not outlive node.shutdown-grace " + grace);
+        }
     }
 
     @Test
@@ -194,6 +297,118 @@ class KubernetesManifestsTest {
                     .anyMatch(m -> "repos".equals(m.get("name")) && "/var/lib/gitward/repos".equals(m.get("mountPath")));
             assertTrue(reposMounted, where(workload));
         }
+    }
+
+    /** Every node's certificate secret, from the Certificates. */
+    private static Set<String> nodeSecrets() {
+        Set<String> secrets = new TreeSet<>();
+        all("Certificate").forEach(c -> secrets.add(String.valueOf(map(c.get("spec")).get("secretName"))));
+        assertEquals(6, secrets.size(), "one secret per node");
+        return secrets;
+    }
+
+    /**
+     * For every pod template in {@code documents}: each string in it that names the CA secret or a node secret
+     * other than the pod's own (a node pod's own is {@code gitward-<GITWARD_NODE_NAME>-tls}; other pods own none).
+     */
+    private static List<String> secretViolations(List<Map<String, Object>> documents, Set<String> nodeSecrets) {
+        List<String> violations = new ArrayList<>();
+        for (Map<String, Object> document : documents) {
+            for (Map<String, Object> pod : podSpecs(document)) {
+                String own = ownSecret(pod);
+                Set<String> referenced = new TreeSet<>(strings(pod));
+                referenced.addAll(secretsReferenced(pod));
+                for (String value : referenced) {
+                    if (value.equals(CA_SECRET) || (nodeSecrets.contains(value) && !value.equals(own))) {
+                        violations.add(where(document) + " references " + value);
+                    }
+                }
+            }
+        }
+        return violations;
+    }
+
+    /** The pod's own secret: its one container's GITWARD_NODE_NAME, or null for pods that are not nodes. */
+    private static String ownSecret(Map<String, Object> pod) {
+        for (Object container : list(pod.get("containers"))) {
+            for (Object env : list(map(container).get("env"))) {
+                if ("GITWARD_NODE_NAME".equals(map(env).get("name"))) {
+                    return "gitward-" + map(env).get("value") + "-tls";
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Pod specs anywhere in a document (Deployment, StatefulSet, Job, CronJob, DaemonSet, Pod...): maps with containers. */
+    private static List<Map<String, Object>> podSpecs(Object node) {
+        List<Map<String, Object>> found = new ArrayList<>();
+        if (node instanceof Map<?, ?> map) {
+            if (map.get("containers") instanceof List<?>) {
+                found.add(map(map));
+                return found;
+            }
+            map.values().forEach(value -> found.addAll(podSpecs(value)));
+        } else if (node instanceof List<?> items) {
+            items.forEach(item -> found.addAll(podSpecs(item)));
+        }
+        return found;
+    }
+
+    /** Every string scalar under {@code node}, keys included. */
+    private static Set<String> strings(Object node) {
+        Set<String> out = new TreeSet<>();
+        if (node instanceof Map<?, ?> map) {
+            map.forEach((key, value) -> {
+                out.add(String.valueOf(key));
+                out.addAll(strings(value));
+            });
+        } else if (node instanceof List<?> items) {
+            items.forEach(item -> out.addAll(strings(item)));
+        } else if (node instanceof String text) {
+            out.add(text);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> document(String kind, String name, String yaml) {
+        Map<String, Object> document = map(new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml));
+        document.put("kind", kind);
+        document.put("metadata", new HashMap<>(Map.of("name", name)));
+        document.put("__file", "test");
+        return document;
+    }
+
+    /** A Go duration as cert-manager and Kubernetes write them: {@code 2160h}, {@code 30m}, {@code 1h30m}, {@code 45s}. */
+    static java.time.Duration goDuration(String text) {
+        java.util.regex.Matcher part = java.util.regex.Pattern.compile("(\\d+)(h|m|s)").matcher(text);
+        java.time.Duration total = java.time.Duration.ZERO;
+        int end = 0;
+        while (part.find() && part.start() == end) {
+            long amount = Long.parseLong(part.group(1));
+            total = total.plus(switch (part.group(2)) {
+                case "h" -> java.time.Duration.ofHours(amount);
+                case "m" -> java.time.Duration.ofMinutes(amount);
+                default -> java.time.Duration.ofSeconds(amount);
+            });
+            end = part.end();
+        }
+        assertTrue(end == text.length() && end > 0, "'" + text + "' is not a duration such as 24h or 1h30m");
+        return total;
+    }
+
+    private static int intOf(Map<String, Object> map, String key, int kubernetesDefault) {
+        Object value = map.get(key);
+        return value == null ? kubernetesDefault : ((Number) value).intValue();
+    }
+
+    private static Object containerPort(Map<String, Object> container, Object port) {
+        for (Object declared : list(container.get("ports"))) {
+            if (map(declared).get("name").equals(port)) {
+                return map(declared).get("containerPort");
+            }
+        }
+        return port;
     }
 
     private static List<Map<String, Object>> workloads() {

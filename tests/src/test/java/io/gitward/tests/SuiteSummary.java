@@ -21,6 +21,18 @@ public final class SuiteSummary {
     private SuiteSummary() {
     }
 
+    /** Figures in the order given: key, value, key, value, ... */
+    public static Map<String, String> figures(String... keysAndValues) {
+        if (keysAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("figures: " + keysAndValues.length + " strings (expected: key, value pairs)");
+        }
+        Map<String, String> figures = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            figures.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return figures;
+    }
+
     /** Records one area's result; figures keep their insertion order and must not contain spaces in keys. */
     public static synchronized void record(String area, int cases, int passed, int failed, Map<String, String> figures) {
         String line = "[suite] area=" + area.replace(' ', '-') + " cases=" + cases + " passed=" + passed + " failed="

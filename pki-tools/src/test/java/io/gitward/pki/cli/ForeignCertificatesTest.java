@@ -158,10 +158,14 @@ class ForeignCertificatesTest {
                 defect("an unknown role in the SPIFFE ID", "unknown_role", "operator", "role one of client",
                         t -> t.leaf("ec", "sha256", "/", replace("subjectAltName",
                                 "subjectAltName = URI:spiffe://ext.gitward/operator/storage-1"))),
-                defect("an extra path segment in the SPIFFE ID", "malformed_spiffe_id", "", "no port, query",
+                defect("an extra path segment in the SPIFFE ID", "malformed_spiffe_id",
+                        "'spiffe://ext.gitward/storage/storage-1/extra': expected exactly two path segments: /<role>/<name>",
+                        "no port, query",
                         t -> t.leaf("ec", "sha256", "/", replace("subjectAltName",
                                 "subjectAltName = URI:spiffe://ext.gitward/storage/storage-1/extra"))),
-                defect("an upper-case trust domain", "invalid_trust_domain", "", "trust domain lower-case",
+                defect("an upper-case trust domain", "invalid_trust_domain",
+                        "trust domain: 'EXT.gitward' (expected: lower-case letters, digits, '.', '-', '_'; no port,"
+                                + " user-info or upper case)", "trust domain lower-case",
                         t -> t.leaf("ec", "sha256", "/", replace("subjectAltName",
                                 "subjectAltName = URI:spiffe://EXT.gitward/storage/storage-1"))),
                 defect("a subject that names another node", "subject_mismatch", "does not agree with SPIFFE ID",
@@ -170,6 +174,10 @@ class ForeignCertificatesTest {
     }
 
     private static Arguments defect(String description, String reason, String detail, String fix, Maker maker) {
+        // An empty detail would match any message: every defect names what it found.
+        if (detail.isBlank()) {
+            throw new IllegalArgumentException(description + ": give the detail pki verify must print");
+        }
         return Arguments.of(description, reason, detail, fix, maker);
     }
 

@@ -5,6 +5,7 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A server socket channel that reports each accepted connection to a {@link ConnectionRegistry} (and
@@ -13,15 +14,26 @@ import java.util.List;
 public final class TrackingServerSocketChannel extends NioServerSocketChannel {
     private final ConnectionRegistry registry;
     private final boolean tls;
+    private final Consumer<SocketChannel> onAccepted;
 
-    TrackingServerSocketChannel(ConnectionRegistry registry, boolean tls) {
+    TrackingServerSocketChannel(ConnectionRegistry registry, boolean tls, Consumer<SocketChannel> onAccepted) {
         this.registry = registry;
         this.tls = tls;
+        this.onAccepted = onAccepted;
     }
 
     /** @param tls whether the listener's connections start with a TLS handshake (those may give way at the limit) */
     public static ChannelFactory<ServerChannel> factory(ConnectionRegistry registry, boolean tls) {
-        return () -> new TrackingServerSocketChannel(registry, tls);
+        return factory(registry, tls, child -> { });
+    }
+
+    /**
+     * Like {@link #factory(ConnectionRegistry, boolean)}; {@code onAccepted} also sees each registered connection
+     * while its pipeline is still empty (see {@code SecurityRuntime.onAcceptedConnection}, a test hook).
+     */
+    public static ChannelFactory<ServerChannel> factory(ConnectionRegistry registry, boolean tls,
+            Consumer<SocketChannel> onAccepted) {
+        return () -> new TrackingServerSocketChannel(registry, tls, onAccepted);
     }
 
     @Override
@@ -34,6 +46,8 @@ public final class TrackingServerSocketChannel extends NioServerSocketChannel {
                 buffer.remove(i);
                 child.unsafe().closeForcibly();
                 accepted--;
+            } else {
+                onAccepted.accept(child);
             }
         }
         return accepted;

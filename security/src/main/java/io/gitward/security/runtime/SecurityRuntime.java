@@ -89,6 +89,8 @@ public final class SecurityRuntime implements AutoCloseable {
     private final ReloadCounters reloads = new ReloadCounters();
     private final Clock clock;
     private final List<WatchedFiles> watchedFiles;
+    /** Null unless code (never config) installed one: see {@link #onAcceptedConnection}. */
+    private volatile java.util.function.Consumer<io.netty.channel.socket.SocketChannel> acceptedConnectionHook;
 
     private SecurityRuntime(SecuritySettings settings, NodeKind kind, NodeCredentials credentials, Tokens tokens,
             AuditLog audit, Clock clock) throws SSLException {
@@ -175,7 +177,8 @@ public final class SecurityRuntime implements AutoCloseable {
 
     /** Applies security, limits and connection tracking to a gRPC listener. */
     public NettyServerBuilder secure(NettyServerBuilder builder, boolean tls) {
-        limit(builder, registry, tls, limitWatch)
+        // Only the gRPC listeners that authenticate hand their connections to the test hook (as before).
+        limit(builder, registry, tls, limitWatch, this::accepted)
                 .addTransportFilter(filter)
                 .intercept(interceptor)
                 .fallbackHandlerRegistry(new io.gitward.security.authz.UnknownMethods());
@@ -195,15 +198,15 @@ public final class SecurityRuntime implements AutoCloseable {
      * connection without calls is closed after {@code security.limits.idle-timeout}.
      */
     public NettyServerBuilder limitOnly(NettyServerBuilder builder) {
-        return limit(builder, probeRegistry, false, probeLimitWatch)
+        return limit(builder, probeRegistry, false, probeLimitWatch, child -> { })
                 .maxConnectionIdle(settings.limits().idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private NettyServerBuilder limit(NettyServerBuilder builder, ConnectionRegistry connections, boolean tls,
-            LimitWatch watch) {
+            LimitWatch watch, java.util.function.Consumer<io.netty.channel.socket.SocketChannel> onAccepted) {
         SecuritySettings.Limits limits = settings.limits();
         // A custom channel type (connection tracking) means gRPC wants the event loops from us too.
-        return builder.channelFactory(TrackingServerSocketChannel.factory(connections, tls))
+        return builder.channelFactory(TrackingServerSocketChannel.factory(connections, tls, onAccepted))
                 .bossEventLoopGroup(bossGroup)
                 .workerEventLoopGroup(workerGroup)
                 .addTransportFilter(watch)
@@ -215,6 +218,31 @@ public final class SecurityRuntime implements AutoCloseable {
                 .maxRstFramesPerWindow(limits.maxRstFrames(), (int) Math.max(1, limits.rstWindow().toSeconds()))
                 .maxConnectionAge(limits.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
                 .maxConnectionAgeGrace(limits.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * TEST HOOK, off by default and out of reach of configuration (no config key or environment variable sets it):
+     * code that starts a node in its own JVM may pass a hook that sees every connection a gRPC listener accepts, while
+     * the connection's pipeline is still empty, before gRPC and TLS set it up. The wire tests use it to record what a
+     * node receives after TLS decryption (tests/.../wire/RecordingNode). Install it from
+     * {@code NodeApplication.services}, before the listeners open; at most once. {@code gitward node} never calls it.
+     */
+    public void onAcceptedConnection(java.util.function.Consumer<io.netty.channel.socket.SocketChannel> hook) {
+        requireNonNull(hook, "hook");
+        synchronized (this) {
+            if (acceptedConnectionHook != null) {
+                throw new IllegalStateException("an accepted-connection hook is already installed");
+            }
+            acceptedConnectionHook = hook;
+        }
+        LOG.warn("TEST HOOK installed: every accepted gRPC connection is handed to {}", hook.getClass().getName());
+    }
+
+    private void accepted(io.netty.channel.socket.SocketChannel child) {
+        java.util.function.Consumer<io.netty.channel.socket.SocketChannel> hook = acceptedConnectionHook;
+        if (hook != null) {
+            hook.accept(child);
+        }
     }
 
     /**

@@ -75,7 +75,7 @@ public final class NodeRuntime implements AutoCloseable {
         this.application = application;
         this.security = security;
         this.services = new ArrayList<>(application.services(security));
-        this.services.add(new NodeInfoService(settings, version, () -> Map.copyOf(bound)));
+        this.services.add(new NodeInfoService(settings, version, () -> Map.copyOf(bound), this::servedMethods));
         this.services.add(new io.gitward.security.runtime.SecurityAdminService(security, application::prometheusText));
         this.operatorListeners = new OperatorListeners(security, new NodeStatus(() -> readyNow, () -> serving,
                 application::prometheusText));
@@ -265,6 +265,18 @@ public final class NodeRuntime implements AutoCloseable {
         writeReady();
     }
 
+    /**
+     * What each open gRPC listener serves, read from its running server (the registered services, not a list kept
+     * here), so a completeness check sees exactly what a caller can reach. Sorted by listener, then method.
+     */
+    private Map<String, List<String>> servedMethods() {
+        Map<String, List<String>> served = new java.util.TreeMap<>();
+        servers.forEach((name, server) -> served.put(name, server.getServices().stream()
+                .flatMap(service -> service.getMethods().stream())
+                .map(method -> method.getMethodDescriptor().getFullMethodName()).sorted().toList()));
+        return served;
+    }
+
     private synchronized void writeReady() throws NodeStartException {
         ReadyFile next = new ReadyFile(ReadyFile.SCHEMA, settings.kind().wireName(), settings.name(),
                 ProcessHandle.current().pid(), settings.identity() == null ? null : settings.identity().spiffeId(),
@@ -318,7 +330,10 @@ public final class NodeRuntime implements AutoCloseable {
         terminated.await();
     }
 
-    /** Graceful stop: ready file removed, health NOT_SERVING, no new calls, in-flight calls finish within the grace. */
+    /**
+     * Graceful stop: ready file removed, health NOT_SERVING, no new gRPC calls, in-flight calls finish within the
+     * grace; the operator HTTP listeners stay open until then, answering 503 on {@code /readyz} and {@code /healthz}.
+     */
     @Override
     public synchronized void close() {
         if (stopped) {
@@ -335,8 +350,6 @@ public final class NodeRuntime implements AutoCloseable {
         }
         health.enterTerminalState();
         servers.values().forEach(Server::shutdown);
-        httpListeners.values().forEach(listener -> listener.close(settings.shutdownGrace()));
-        httpListeners.clear();
         try {
             application.closeOwnListeners(settings.shutdownGrace());
         } catch (RuntimeException e) {
@@ -355,6 +368,10 @@ public final class NodeRuntime implements AutoCloseable {
             }
         }
         servers.clear();
+        // The operator endpoints close last: while calls drain, /readyz answers 503 "not ready" and /healthz 503
+        // NOT_SERVING (docs/contracts.md section 10), so probes see the node leaving instead of a refused connection.
+        httpListeners.values().forEach(listener -> listener.close(settings.shutdownGrace()));
+        httpListeners.clear();
         security.close();
         try {
             application.close();

@@ -33,7 +33,13 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,6 +55,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CellsIT {
     private static final String CELL_A = "cell-a.gitward";
     private static final String CELL_B = "cell-b.gitward";
+    private static final Pattern HANDSHAKE_FAILURES = Pattern.compile(
+            "^gitward_tls_handshake_failures_total\\{reason=\"([a-z_]+)\"} (\\d+)$", Pattern.MULTILINE);
 
     @TempDir
     Path dir;
@@ -98,17 +106,48 @@ class CellsIT {
 
             // A certificate claiming cell B's auditor, signed by cell A's CA: refused in the handshake on both cells.
             ProbeCaller.ClientIdentity forged = forge(pkiA, CELL_B, "auditor-b");
+            ManagedChannel adminA = cellA.channel(a1, Role.ADMIN, "admin-a");
+            ManagedChannel adminB = cellB.channel(b1, Role.ADMIN, "admin-b");
+            Map<String, Long> failuresA = handshakeFailures(adminA);
+            Map<String, Long> failuresB = handshakeFailures(adminB);
             assertHandshakeRefused(() -> securityStatus(cellA.channel(a1, forged)));
             assertHandshakeRefused(() -> securityStatus(cellB.channel(b1, forged)));
+            // Both cells name the same reason: a leaf for cell B must chain to cell B's bundle. With separate roots
+            // cell A's CA is not in it (B trusts that CA for cell A only); under one root, cell A's CA is
+            // name-constrained to cell A.
             String reason = setup.equals("separate roots") ? "untrusted_issuer" : "name_constraints";
-            String metrics = SecurityAdminGrpc.newBlockingStub(cellA.channel(a1, Role.ADMIN, "admin-a"))
-                    .withDeadlineAfter(10, TimeUnit.SECONDS).getMetrics(GetMetricsRequest.getDefaultInstance())
-                    .getPrometheusText();
-            assertTrue(metrics.contains("gitward_tls_handshake_failures_total{reason=\"" + reason + "\"} "), metrics);
+            assertEquals(Set.of(reason), increased(failuresA, handshakeFailures(adminA)), "cell A's handshake failures");
+            assertEquals(Set.of(reason), increased(failuresB, handshakeFailures(adminB)), "cell B's handshake failures");
+            // Cell B refused the forgery and goes on serving its own callers.
+            securityStatus(cellB.channel(b1, Role.AUDITOR, "auditor-b"));
+            repositoryExists(cellB.channel(b1, Role.PROXY, "proxy-b"), "storage-b1");
             assertFalse(a1.output().contains("BEGIN"), "no PEM material in the node's log");
+            assertFalse(b1.output().contains("BEGIN"), "no PEM material in the node's log");
             System.out.printf("cells (%s): cross-cell ADMIN_READ allowed for the admitted auditor only; 5 cross-cell calls"
-                    + " denied; forged cell-B certificate refused (%s)%n", setup, reason);
+                    + " denied; forged cell-B certificate refused by both cells (%s); cell B serves on%n", setup, reason);
         }
+    }
+
+    /** {@code gitward_tls_handshake_failures_total} of the node behind {@code admin}, by reason. */
+    private static Map<String, Long> handshakeFailures(ManagedChannel admin) {
+        String metrics = SecurityAdminGrpc.newBlockingStub(admin).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getMetrics(GetMetricsRequest.getDefaultInstance()).getPrometheusText();
+        Map<String, Long> failures = new TreeMap<>();
+        Matcher matcher = HANDSHAKE_FAILURES.matcher(metrics);
+        while (matcher.find()) {
+            failures.put(matcher.group(1), Long.parseLong(matcher.group(2)));
+        }
+        return failures;
+    }
+
+    private static Set<String> increased(Map<String, Long> before, Map<String, Long> after) {
+        Set<String> reasons = new TreeSet<>();
+        after.forEach((reason, count) -> {
+            if (count > before.getOrDefault(reason, 0L)) {
+                reasons.add(reason);
+            }
+        });
+        return reasons;
     }
 
     private static String otherDomain(TestPki other) {

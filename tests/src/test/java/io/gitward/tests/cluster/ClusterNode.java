@@ -108,8 +108,8 @@ public final class ClusterNode {
         return process.pid();
     }
 
-    /** Whether the node's process is running (it may still be paused). */
-    public boolean alive() {
+    /** Whether the node's process is running. */
+    public boolean isAlive() {
         return process != null && process.process().isAlive();
     }
 

@@ -170,6 +170,11 @@ public final class MiniCluster implements AutoCloseable {
         return pki;
     }
 
+    /** The legacy token secret every node of this cluster shares, for tests that play token callers. */
+    public String tokenSecret() {
+        return SECRET;
+    }
+
     private Path writeConfig(NodeSpec spec) throws Exception {
         Role role = spec.kind().role();
         TestPki.NodeFiles files = Files.exists(pki.files(role, spec.name()).certificate()) ? pki.files(role, spec.name())

@@ -8,6 +8,7 @@ import io.gitward.proto.ChecksumRequest;
 import io.gitward.proto.MaintenanceServiceGrpc;
 import io.gitward.proto.RepositoryStateResponse;
 import io.gitward.security.identity.Role;
+import io.gitward.tests.SuiteSummary;
 import io.gitward.tests.cluster.ClusterNode;
 import io.gitward.tests.cluster.MiniCluster;
 import io.gitward.tests.cluster.MiniCluster.NodeSpec;
@@ -40,6 +41,9 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.lib.TreeFormatter;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
@@ -48,11 +52,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Compare-and-swap on references through the proxy while storage nodes, the standalone coordinator and the proxy
- * are killed (SIGKILL) or paused (SIGSTOP) at seeded moments. Every call is recorded with what its status proves;
- * after the cluster healed, every reference's history must be linearizable (reads routed to the primary and
- * reads spread over up-to-date replicas alike: the README promises both see every acknowledged write), every
- * replica's checksum must equal the primary's and no replica may be marked up to date while it differs.
+ * Compare-and-swap on references, commits (CommitFiles) and git pushes through the proxy, on three repositories,
+ * while storage nodes, the standalone coordinator and the proxy are killed (SIGKILL) or paused (SIGSTOP) at seeded
+ * moments. Every call is recorded with what its status proves; after the cluster healed, every reference's history
+ * must be linearizable (reads routed to the primary and reads spread over up-to-date replicas alike: the README
+ * promises both see every acknowledged write), the branches grown by commits and pushes must hold every
+ * acknowledged one in order, every replica's checksum must equal the primary's and no replica may be marked up to
+ * date while it differs.
  *
  * <p>{@code -Dgitward.faults.seed=N} replays a run; {@code -Dgitward.faults.seconds=S} sets the load's length.
  */
@@ -61,8 +67,12 @@ class ConsistencyUnderFaultsIT {
     private static final String COORDINATOR = "coordinator-1";
     private static final String PROXY = "proxy-1";
     private static final List<String> REPOSITORIES = List.of("faults/cas-1.git", "faults/cas-2.git", "faults/cas-3.git");
-    private static final int CLIENTS = 4;
+    private static final int CLIENTS = 3;
     private static final int POOL = 1500;
+    /** Grown by CommitFiles appends (repository 2) and by git pushes (repository 3): two clients each. */
+    private static final RegisterClient.Ref COMMITS = new RegisterClient.Ref("faults/cas-2.git", "refs/heads/commits");
+    private static final RegisterClient.Ref PUSHED = new RegisterClient.Ref("faults/cas-3.git", "refs/heads/pushed");
+    private static final int CHAIN_CLIENTS = 2;
 
     @TempDir
     Path dir;
@@ -112,6 +122,27 @@ class ConsistencyUnderFaultsIT {
                 threads.add(thread);
                 thread.start();
             }
+            CommitAppender commits = new CommitAppender(cluster.channel(proxy, Role.CLIENT, "committer"), COMMITS.path(),
+                    COMMITS.ref().substring("refs/heads/".length()));
+            SmartHttpBridge pushBridge = SmartHttpBridge.start(cluster.channel(proxy, Role.CLIENT, "pusher"),
+                    MiniCluster.VIRTUAL_STORAGE);
+            Repository pushLocal = new FileRepositoryBuilder().setGitDir(dir.resolve("push-local.git").toFile()).build();
+            pushLocal.create(true);
+            PushAppender pushes = new PushAppender(pushLocal, pushBridge.url(PUSHED.path()), PUSHED.ref());
+            List<ChainClient> chainClients = new ArrayList<>();
+            for (int i = 1; i <= CHAIN_CLIENTS; i++) {
+                for (RegisterClient.Ref ref : List.of(COMMITS, PUSHED)) {
+                    String name = (ref == COMMITS ? "committer-" : "pusher-") + i;
+                    ManagedChannel channel = cluster.channel(proxy, Role.CLIENT, name);
+                    channels.add(channel);
+                    ChainClient client = new ChainClient(name, channel, ref, ref == COMMITS ? commits : pushes, ids,
+                            history::add, random.nextLong(), stop);
+                    chainClients.add(client);
+                    Thread thread = new Thread(client, name);
+                    threads.add(thread);
+                    thread.start();
+                }
+            }
             Thread schedule = faults.start(cluster::node, () -> channels.forEach(ManagedChannel::resetConnectBackoff));
             schedule.join(loadMillis + 120_000);
             assertNull(faults.failure(), "every fault healed: " + faults.failure());
@@ -147,6 +178,11 @@ class ConsistencyUnderFaultsIT {
             // The last word of each history: what the healed primary holds must follow from every acknowledged write.
             new RegisterClient("final", channels.get(0), refs, pools, next, ids, history::add, 0, new AtomicBoolean(true))
                     .readAll();
+            for (RegisterClient.Ref ref : List.of(COMMITS, PUSHED)) {
+                new ChainClient("final", channels.get(0), ref, (client, sequence, parent) -> {
+                    throw new IllegalStateException("the final client only reads");
+                }, ids, history::add, 0, new AtomicBoolean(true)).readFinal();
+            }
 
             List<RegisterClient.Recorded> recorded;
             synchronized (history) {
@@ -155,8 +191,8 @@ class ConsistencyUnderFaultsIT {
             Path target = Path.of("target");
             Files.createDirectories(target);
             Files.write(target.resolve("consistency-history-" + seed + ".txt"), recorded.stream()
-                    .map(r -> r.operation() + " " + r.code() + (r.primaryRoute() ? " primary" : "") + " "
-                            + r.description()).toList());
+                    .map(r -> r.operation().key() + " " + r.operation() + " " + r.code()
+                            + (r.primaryRoute() ? " primary" : "") + " " + r.description().replace('\n', ' ')).toList());
             LinearizabilityChecker checker = new LinearizabilityChecker();
             long checking = System.nanoTime();
             LinearizabilityChecker.Result primaryReads = checker.check(recorded.stream()
@@ -166,16 +202,59 @@ class ConsistencyUnderFaultsIT {
                     .toList());
             long checked = System.nanoTime();
 
+            Map<String, List<String>> chainProblems = new TreeMap<>();
+            Map<String, Long> acknowledgedAppends = new TreeMap<>();
+            for (RegisterClient.Ref ref : List.of(COMMITS, PUSHED)) {
+                List<String> chain = firstParentHistory(pushBridge.url(ref.path()), ref.ref());
+                List<Operation> appends = recorded.stream().map(RegisterClient.Recorded::operation)
+                        .filter(op -> op.key().equals(ref.key())).toList();
+                acknowledgedAppends.put(ref.key(), appends.stream().filter(op -> op.kind() == Operation.Kind.CAS
+                        && op.outcome() == Operation.Outcome.OK).count());
+                System.out.printf("[faults] %s: %d acknowledged appends, %d commits in its history%n", ref.key(),
+                        acknowledgedAppends.get(ref.key()), chain.size());
+                chainProblems.put(ref.key(), ChainAudit.check(appends, chain));
+            }
+            pushBridge.close();
+            pushLocal.close();
+
             String summary = summary(seed, recorded, faults, started, loadEnded, healed, checking, checked, allReads);
             System.out.println(summary);
             Files.writeString(target.resolve("consistency-summary.txt"), summary + "\n");
-            assertTrue(primaryReads.linearizable(), "with reads from the primary:\n" + primaryReads.explanation());
-            assertTrue(allReads.linearizable(), "with every read:\n" + allReads.explanation());
-            assertStaleFinalReadIsCaught(checker, recorded);
-            assertTrue(faults.injected().size() >= 5, "at least five faults injected: " + faults.injected());
             Map<Operation.Outcome, Long> outcomes = outcomes(recorded, false);
-            assertTrue(outcomes.getOrDefault(Operation.Outcome.OK, 0L) >= 100, "at least 100 acknowledged updates: "
-                    + outcomes);
+            // Each check: its name and, when it fails, why. Recorded in the suite summary before any assertion.
+            Map<String, String> failures = new LinkedHashMap<>();
+            check(failures, "linearizable, reads from the primary", primaryReads.linearizable(), primaryReads::explanation);
+            check(failures, "linearizable, every read", allReads.linearizable(), allReads::explanation);
+            check(failures, "acknowledged commits are the predicted objects", commits.mispredicted().isEmpty(),
+                    () -> List.copyOf(commits.mispredicted()).toString());
+            chainProblems.forEach((key, problems) -> check(failures, key + ": every acknowledged append in order",
+                    problems.isEmpty(), problems::toString));
+            acknowledgedAppends.forEach((key, count) -> check(failures, key + ": at least 10 acknowledged appends",
+                    count >= 10, () -> count + " acknowledged"));
+            check(failures, "at least five faults injected", faults.injected().size() >= 5, () -> faults.injected().toString());
+            check(failures, "at least 100 acknowledged updates", outcomes.getOrDefault(Operation.Outcome.OK, 0L) >= 100,
+                    outcomes::toString);
+            int cases = 6 + chainProblems.size() + acknowledgedAppends.size();
+            Map<String, String> figures = new LinkedHashMap<>();
+            figures.put("seed", Long.toString(seed));
+            figures.put("operations", Integer.toString(recorded.size()));
+            figures.put("acked-updates", Long.toString(outcomes.getOrDefault(Operation.Outcome.OK, 0L)));
+            figures.put("acked-commits", Long.toString(acknowledgedAppends.get(COMMITS.key())));
+            figures.put("acked-pushes", Long.toString(acknowledgedAppends.get(PUSHED.key())));
+            figures.put("faults", Integer.toString(faults.injected().size()));
+            figures.put("lost-acked", Long.toString(chainProblems.values().stream().flatMap(List::stream)
+                    .filter(problem -> problem.startsWith("missing")).count()));
+            boolean controlCaught = staleFinalReadIsCaught(checker, recorded);
+            check(failures, "positive control: a lost acknowledged write is caught", controlCaught, () -> "not caught");
+            SuiteSummary.record("consistency", cases, cases - failures.size(), failures.size(), figures);
+            assertEquals(Map.of(), failures, "consistency checks that failed");
+        }
+    }
+
+    private static void check(Map<String, String> failures, String name, boolean passed,
+            java.util.function.Supplier<String> why) {
+        if (!passed) {
+            failures.put(name, why.get());
         }
     }
 
@@ -183,7 +262,7 @@ class ConsistencyUnderFaultsIT {
      * Positive control on the real history: the final read of a reference made to return the value its last
      * acknowledged CAS replaced (a lost acknowledged write) must be refused, naming that read.
      */
-    private static void assertStaleFinalReadIsCaught(LinearizabilityChecker checker, List<RegisterClient.Recorded> recorded) {
+    private static boolean staleFinalReadIsCaught(LinearizabilityChecker checker, List<RegisterClient.Recorded> recorded) {
         List<Operation> operations = new ArrayList<>(recorded.stream().map(RegisterClient.Recorded::operation).toList());
         Operation last = operations.stream().filter(op -> op.kind() == Operation.Kind.CAS && op.outcome() == Operation.Outcome.OK)
                 .max(java.util.Comparator.comparingLong(Operation::response)).orElseThrow();
@@ -192,9 +271,8 @@ class ConsistencyUnderFaultsIT {
         operations.set(operations.indexOf(finalRead), Operation.read(finalRead.id(), "final", finalRead.key(),
                 finalRead.invoke(), finalRead.response(), last.expected()));
         LinearizabilityChecker.Result sabotaged = checker.check(operations);
-        assertTrue(!sabotaged.linearizable() && sabotaged.explanation().contains("#" + finalRead.id() + " final read"),
-                "a lost acknowledged write is caught:\n" + sabotaged.explanation());
-        System.out.println("[faults] positive control (final read made stale) refused:\n" + sabotaged.explanation());
+        System.out.println("[faults] positive control (final read made stale):\n" + sabotaged.explanation());
+        return !sabotaged.linearizable() && sabotaged.explanation().contains("#" + finalRead.id() + " final read");
     }
 
     /** {@value #POOL} commits in a chain, pushed to {@code refs/heads/pool}: the values the clients store. */
@@ -232,6 +310,22 @@ class ConsistencyUnderFaultsIT {
         }
         Collections.shuffle(pool, new Random(path.hashCode()));
         return pool;
+    }
+
+    /** The branch's first-parent history, oldest first, fetched through the proxy with a real Git client. */
+    private List<String> firstParentHistory(String url, String ref) throws Exception {
+        Path clone = Files.createTempDirectory(dir, "history-");
+        try (Git git = Git.init().setDirectory(clone.toFile()).setBare(true).call()) {
+            git.fetch().setRemote(url).setRefSpecs(new RefSpec("+" + ref + ":" + ref)).call();
+            List<String> history = new ArrayList<>();
+            try (RevWalk walk = new RevWalk(git.getRepository())) {
+                walk.setFirstParent(true);
+                walk.markStart(walk.parseCommit(git.getRepository().resolve(ref)));
+                walk.forEach(commit -> history.add(commit.name()));
+            }
+            Collections.reverse(history);
+            return history;
+        }
     }
 
     private static String checksum(MiniCluster cluster, String storage, String path) throws Exception {

@@ -111,6 +111,9 @@ public record Operation(int id, String client, String key, Kind kind, String exp
         if (value == null) {
             return "absent";
         }
+        if (value.equals(LinearizabilityChecker.UNOBSERVED)) {
+            return "unobserved";
+        }
         return value.length() > 12 ? value.substring(0, 10) + ".." : value;
     }
 

@@ -26,20 +26,35 @@ final class Nginx implements AutoCloseable {
     /** One server block: how it treats client certificates and what it does with the forwarded header. */
     enum Listener {
         /** {@code ssl_verify_client on}; sets the header from the verified certificate. */
-        VERIFIED("on", "$ssl_client_escaped_cert"),
+        VERIFIED("on", "$ssl_client_escaped_cert", false, PROXY_NAME),
         /** {@code ssl_verify_client optional}: users without a certificate get through TLS; the header is then empty. */
-        OPTIONAL("optional", "$ssl_client_escaped_cert"),
+        OPTIONAL("optional", "$ssl_client_escaped_cert", false, PROXY_NAME),
         /** A misconfiguration that silently drops the header (an empty value is not sent). */
-        DROPS_HEADER("on", "\"\"");
+        DROPS_HEADER("on", "\"\"", false, PROXY_NAME),
+        /** As VERIFIED, but {@code grpc_ssl_trusted_certificate} is another CA: the proxy's certificate cannot verify. */
+        FOREIGN_UPSTREAM_CA("on", "$ssl_client_escaped_cert", true, PROXY_NAME),
+        /** As VERIFIED, but {@code grpc_ssl_name} expects a name the proxy's certificate does not carry. */
+        WRONG_UPSTREAM_NAME("on", "$ssl_client_escaped_cert", false, "proxy-1.elsewhere.invalid");
 
         private final String verifyClient;
         private final String headerValue;
+        private final boolean foreignUpstreamCa;
+        private final String upstreamName;
 
-        Listener(String verifyClient, String headerValue) {
+        Listener(String verifyClient, String headerValue, boolean foreignUpstreamCa, String upstreamName) {
             this.verifyClient = verifyClient;
             this.headerValue = headerValue;
+            this.foreignUpstreamCa = foreignUpstreamCa;
+            this.upstreamName = upstreamName;
         }
     }
+
+    /**
+     * How nginx names the proxy it expects: nginx checks chain and a DNS name/IP, not a SPIFFE URI SAN, so the
+     * proxy's identity is approximated by the {@code localhost} DNS SAN that every locally issued node certificate
+     * carries (design.md pins the SPIFFE ID; nginx cannot).
+     */
+    static final String PROXY_NAME = "localhost";
 
     private final Process process;
     private final Map<Listener, Integer> ports;
@@ -54,9 +69,11 @@ final class Nginx implements AutoCloseable {
     /**
      * @param edge       nginx's own key and chain (role {@code edge})
      * @param roots      the cluster's CA bundle: for users' certificates and for the proxy's
+     * @param foreignRoots another CA's bundle, trusted for the proxy by {@link Listener#FOREIGN_UPSTREAM_CA} only
      * @param proxyPort  the proxy's TLS gRPC port on 127.0.0.1
      */
-    static Nginx start(Path dir, TestPki.NodeFiles edge, Path roots, int proxyPort, String header) throws Exception {
+    static Nginx start(Path dir, TestPki.NodeFiles edge, Path roots, Path foreignRoots, int proxyPort, String header)
+            throws Exception {
         Files.createDirectories(dir.resolve("tmp"));
         Map<Listener, Integer> ports = new LinkedHashMap<>();
         List<String> servers = new ArrayList<>();
@@ -79,13 +96,14 @@ final class Nginx implements AutoCloseable {
                           grpc_ssl_trusted_certificate %s;
                           grpc_ssl_verify on;
                           grpc_ssl_verify_depth 3;
-                          grpc_ssl_name localhost;
+                          grpc_ssl_name %s;
                           grpc_ssl_protocols TLSv1.2 TLSv1.3;
                           grpc_set_header %s %s;
                         }
                       }
                     """.formatted(port, edge.chain(), edge.key(), roots, listener.verifyClient, proxyPort, edge.chain(),
-                    edge.key(), roots, header, listener.headerValue));
+                    edge.key(), listener.foreignUpstreamCa ? foreignRoots : roots, listener.upstreamName, header,
+                    listener.headerValue));
         }
         Path errorLog = dir.resolve("error.log");
         String config = """

@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gitward.proto.ChecksumRequest;
+import io.gitward.proto.GetMetricsRequest;
 import io.gitward.proto.MaintenanceServiceGrpc;
 import io.gitward.proto.RepositoryStateResponse;
+import io.gitward.proto.SecurityAdminGrpc;
 import io.gitward.security.identity.Role;
 import io.gitward.tests.cluster.ClusterNode;
 import io.gitward.tests.cluster.MiniCluster;
@@ -43,6 +45,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GitGatewayIT {
+    /** git's report of a TLS handshake the gateway refused (it demands a client certificate). */
+    private static final java.util.regex.Pattern HANDSHAKE_REFUSED = java.util.regex.Pattern.compile(
+            "fatal: unable to access '[^']+': (Recv failure: Connection reset by peer|.*(alert|handshake|certificate required"
+                    + "|non-properly terminated))");
     private static final List<String> STORAGES = List.of("storage-1", "storage-2", "storage-3");
 
     @TempDir
@@ -136,8 +142,14 @@ class GitGatewayIT {
 
         // No certificate: the TLS handshake itself is refused; git gets no answer at all.
         GitUser anonymous = new GitUser(dir.resolve("home-anonymous"), cluster.pki().roots(), null);
+        long answeredBefore = gatewayRequests();
         GitUser.Result noCertificate = anonymous.run(work, "push", "origin", "main");
         assertFalse(noCertificate.ok(), noCertificate.output());
+        // A transport failure (GnuTLS sees the alert or the reset that follows it), never an HTTP status...
+        assertTrue(HANDSHAKE_REFUSED.matcher(noCertificate.output()).find(), noCertificate.output());
+        assertFalse(noCertificate.output().contains("The requested URL returned error"), noCertificate.output());
+        // ... because the gateway answered no request at all (the roles below get 403s, so it is up).
+        assertEquals(answeredBefore, gatewayRequests(), "requests the gateway answered without a certificate");
 
         // Certificates of the cluster that are not end users: admin, storage, the edge itself. The gateway
         // forwards only client identities (the proxy would refuse them too).
@@ -193,6 +205,15 @@ class GitGatewayIT {
         assertFalse(dumb.ok(), dumb.output());
         GitUser.Result escape = pat.run(null, "ls-remote", url("gateway/../../etc.git"));
         assertFalse(escape.ok(), escape.output());
+    }
+
+    /** The sum of the gateway's {@code gitward_gateway_requests_total}, read as an admin. */
+    private long gatewayRequests() throws Exception {
+        String metrics = SecurityAdminGrpc.newBlockingStub(cluster.channel(gateway, Role.ADMIN, "admin-1"))
+                .withDeadlineAfter(10, TimeUnit.SECONDS).getMetrics(GetMetricsRequest.getDefaultInstance())
+                .getPrometheusText();
+        return metrics.lines().filter(line -> line.startsWith("gitward_gateway_requests_total{"))
+                .mapToLong(line -> Long.parseLong(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 
     private Map<String, String> refsOnEveryReplica(String path) {

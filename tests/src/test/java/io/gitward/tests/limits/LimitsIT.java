@@ -354,9 +354,9 @@ class LimitsIT {
         int restarts = 0;
         for (Map.Entry<ClusterNode, Long> entry : pids.entrySet()) {
             ClusterNode node = entry.getKey();
-            boolean same = node.alive() && node.pid() == entry.getValue();
+            boolean same = node.isAlive() && node.pid() == entry.getValue();
             restarts += same ? 0 : 1;
-            checks.check(node.name() + " runs, never restarted", same, "alive=" + node.alive() + " pid "
+            checks.check(node.name() + " runs, never restarted", same, "alive=" + node.isAlive() + " pid "
                     + entry.getValue() + " -> " + node.pid());
             ManagedChannel health = ManagedChannelBuilder.forAddress("127.0.0.1", address(node, "health").getPort())
                     .usePlaintext().build();

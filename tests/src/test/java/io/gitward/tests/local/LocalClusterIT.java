@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gitward.security.json.Json;
 import io.gitward.tests.GitwardProcess;
+import io.gitward.tests.SuiteSummary;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -198,6 +199,11 @@ class LocalClusterIT {
             phase("0", "--allow-downgrade");
             load.awaitCalls(load.succeeded() + 20);
             load.stop();
+            // Steps: 0→4, 6 refused (a plaintext caller), 3 refused without --allow-downgrade, 4→3, 3→6, 6→0.
+            int failed = load.failures().size();
+            SuiteSummary.record("phase-rolling", 6, failed == 0 ? 6 : 5, failed == 0 ? 0 : 1,
+                    SuiteSummary.figures("path", "0-4-3-6-0", "calls", Integer.toString(load.succeeded() + failed),
+                            "failed-calls", Integer.toString(failed)));
             assertEquals(List.of(), load.failures(), "failed calls while the phase changed");
             assertTrue(load.succeeded() > 60, "calls made: " + load.succeeded());
         }

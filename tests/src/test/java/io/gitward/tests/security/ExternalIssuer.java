@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,10 @@ import java.util.concurrent.TimeUnit;
 public final class ExternalIssuer {
     /** The issued files: key (0600), chain (leaf then issuer). */
     public record Leaf(Path key, Path chain) {
+        /** The leaf certificate alone. */
+        public Path certificate() {
+            return chain.resolveSibling("cert.pem");
+        }
     }
 
     private final String tool;
@@ -61,13 +66,40 @@ public final class ExternalIssuer {
                 + "\"node\": {\"expiry\": \"24h\", \"usages\": [\"digital signature\", \"server auth\", \"client auth\"]}}}}");
         cfsslToFiles(dir, "ca", "gencert", "-initca", "ca-csr.json");
         Files.writeString(dir.resolve("serials.txt"), "");
+        writeCfsslCrl(dir);
+        return new ExternalIssuer("cfssl", dir, trustDomain);
+    }
+
+    /** {@code cfssl gencrl} over serials.txt (decimal serials, one a line), as PEM, renamed over crl.pem. */
+    private static void writeCfsslCrl(Path dir) throws Exception {
         String crl = run(dir, "cfssl", "gencrl", "serials.txt", "ca.pem", "ca-key.pem").trim();
         StringBuilder pem = new StringBuilder("-----BEGIN X509 CRL-----\n");
         for (int i = 0; i < crl.length(); i += 64) {
             pem.append(crl, i, Math.min(crl.length(), i + 64)).append('\n');
         }
-        Files.writeString(dir.resolve("crl.pem"), pem.append("-----END X509 CRL-----\n"));
-        return new ExternalIssuer("cfssl", dir, trustDomain);
+        Path next = Files.writeString(dir.resolve("crl.pem.next"), pem.append("-----END X509 CRL-----\n"));
+        Files.move(next, dir.resolve("crl.pem"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Revokes {@code leaf} the tool's own way and publishes a new CRL by rename: {@code openssl ca -revoke} then
+     * {@code openssl ca -gencrl} (CRL number from the crlnumber file), or cfssl's serial list and {@code cfssl gencrl}.
+     */
+    public void revoke(Leaf leaf) throws Exception {
+        if (tool.equals("openssl")) {
+            Openssl.ok("ca", "-config", dir.resolve("ca.cnf").toString(), "-revoke", leaf.certificate().toString(),
+                    "-crl_reason", "keyCompromise", "-keyfile", dir.resolve("ca-key.pem").toString(), "-cert",
+                    roots().toString());
+            Path next = dir.resolve("crl.pem.next");
+            Openssl.ok("ca", "-gencrl", "-config", dir.resolve("ca.cnf").toString(), "-keyfile",
+                    dir.resolve("ca-key.pem").toString(), "-cert", roots().toString(), "-out", next.toString());
+            Files.move(next, crl(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } else {
+            java.math.BigInteger serial = io.gitward.security.x509.Pem.readCertificates(leaf.certificate()).get(0)
+                    .getSerialNumber();
+            Files.writeString(dir.resolve("serials.txt"), serial + "\n", java.nio.file.StandardOpenOption.APPEND);
+            writeCfsslCrl(dir);
+        }
     }
 
     public String tool() {

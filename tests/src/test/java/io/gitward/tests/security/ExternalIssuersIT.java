@@ -22,6 +22,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,6 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * A storage node process at phase 6 whose key, chain, bundle and CRL all come from another tool, called by a proxy
  * and refused to a client whose certificates come from the same tool: openssl with URI SAN and subject, openssl
  * SPIFFE-style SVIDs with an empty subject, and Debian's cfssl 1.2 (subject-only mode: it cannot write URI SANs).
+ * A certificate revoked through the tool's own CRL ({@code openssl ca -revoke -gencrl}, {@code cfssl gencrl}) is
+ * refused by the running node.
  */
 class ExternalIssuersIT {
     private static final String DOMAIN = "ext.gitward";
@@ -73,13 +76,31 @@ class ExternalIssuersIT {
                 assertEquals(Status.Code.PERMISSION_DENIED, denied.getStatus().getCode(), denied::toString);
                 assertTrue(denied.getStatus().getDescription().contains("spiffe://" + DOMAIN + "/client/client-1"),
                         denied::toString);
+
+                // Revoked with the tool's own CRL: the node picks the new CRL up, cuts the open connection and
+                // refuses new handshakes, while the other proxy identity goes on.
+                ExternalIssuer.Leaf revokedLeaf = issuer.issue("proxy", "proxy-2", emptySubject);
+                ManagedChannel revoked = channel(node, revokedLeaf, roots);
+                try {
+                    assertFalse(repositoryExists(revoked), "positive control: proxy-2 is served before");
+                    issuer.revoke(revokedLeaf);
+                    Awaitility.await("a new handshake with the revoked certificate is refused")
+                            .atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                            .until(() -> refused(node, revokedLeaf, roots));
+                    StatusRuntimeException cut = assertThrows(StatusRuntimeException.class,
+                            () -> repositoryExists(revoked));
+                    assertEquals(Status.Code.UNAVAILABLE, cut.getStatus().getCode(), cut::toString);
+                    assertFalse(repositoryExists(proxy), "proxy-1 is still served");
+                } finally {
+                    revoked.shutdownNow();
+                }
             } finally {
                 for (ManagedChannel channel : List.of(proxy, auditor, client)) {
                     channel.shutdownNow();
                 }
             }
             System.out.printf("external issuer %s: node identity %s, 20 proxy calls + 1 auditor call served, client"
-                    + " denied%n", setup, node.identity());
+                    + " denied, proxy-2 revoked through the %s CRL and refused%n", setup, node.identity(), issuer.tool());
         } finally {
             node.kill();
         }
@@ -90,6 +111,21 @@ class ExternalIssuersIT {
         ProbeCaller.ClientIdentity identity = new ProbeCaller.ClientIdentity(Pem.readPrivateKey(leaf.key(), null),
                 Pem.readCertificates(leaf.chain()));
         return ProbeCaller.channel(node.tlsPort(), true, identity, roots, SslProvider.OPENSSL);
+    }
+
+    /** Whether a new connection with {@code leaf} is refused (in the handshake: UNAVAILABLE). */
+    private static boolean refused(ClusterNode node, ExternalIssuer.Leaf leaf, List<X509Certificate> roots)
+            throws Exception {
+        ManagedChannel channel = channel(node, leaf, roots);
+        try {
+            repositoryExists(channel);
+            return false;
+        } catch (StatusRuntimeException e) {
+            assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e::toString);
+            return true;
+        } finally {
+            channel.shutdownNow();
+        }
     }
 
     private static boolean repositoryExists(ManagedChannel channel) {

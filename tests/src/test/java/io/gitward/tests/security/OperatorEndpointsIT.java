@@ -10,6 +10,13 @@ import io.gitward.security.server.ReadyFile;
 import io.gitward.security.token.Tokens;
 import io.gitward.tests.GitwardProcess;
 import io.gitward.tests.TestTokens;
+import io.gitward.tests.cluster.ClusterNode;
+import io.gitward.tests.cluster.MiniCluster;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
@@ -29,7 +38,11 @@ import org.junit.jupiter.api.io.TempDir;
  * who may read {@code /metrics} and {@code /readyz} (admin yes; client and edge by the phase's authorization; no
  * certificate or a token by the phase's token rule), the plaintext listener open in phases 0-4 and refusing
  * connections from 5, the health listener answering in every phase and serving nothing else, and the audit
- * counters in {@code /metrics} counting exactly the HTTP calls made, under transports {@code http-*}.
+ * counters in {@code /metrics} counting exactly the HTTP calls made, under transports {@code http-*}. The same
+ * endpoints on a proxy, a coordinator and a gateway process of one {@link MiniCluster}, at phase 4 with authorization
+ * enforced (plaintext still open) and after the move to phase 6; and while each of them is stopping (SIGTERM, a call
+ * still in flight within {@code node.shutdown-grace}), {@code /readyz} answers 503 {@code not ready} and
+ * {@code /healthz} 503 {@code NOT_SERVING} (docs/contracts.md section 10) instead of refusing connections.
  */
 class OperatorEndpointsIT {
     private static final String DOMAIN = "cell-1.gitward";
@@ -103,6 +116,169 @@ class OperatorEndpointsIT {
         }
         System.out.printf("OperatorEndpointsIT: %d curl runs over %d steps in %d ms%n", curlRuns, steps.size(),
                 Duration.ofNanos(System.nanoTime() - started).toMillis());
+    }
+
+    // ---- the other node kinds: proxy, coordinator, gateway
+
+    @Test
+    void proxyCoordinatorAndGatewayServeTheEndpointsAtAnEnforcingPlaintextPhaseAndAtPhase6AndAnswer503WhileStopping()
+            throws Exception {
+        Path tokenFile = dir.resolve("cluster-token");
+        TestTokens.writeSecret(tokenFile, SECRET);
+        long started = System.nanoTime();
+        try (MiniCluster cluster = MiniCluster.create(dir.resolve("cluster"), "4")) {
+            pki = cluster.pki();
+            cluster.identity(Role.ADMIN, "admin-1");
+            cluster.identity(Role.CLIENT, "client-1");
+            cluster.start(operatorEndpoints(MiniCluster.NodeSpec.replica("storage-1"), tokenFile));
+            List<ClusterNode> nodes = new ArrayList<>(cluster.start(
+                    operatorEndpoints(MiniCluster.NodeSpec.proxy("proxy-1", "storage-1"), tokenFile),
+                    operatorEndpoints(MiniCluster.NodeSpec.coordinator("coordinator-1"), tokenFile)));
+            nodes.addAll(cluster.start(operatorEndpoints(MiniCluster.NodeSpec.gateway("gateway-1", "proxy-1"), tokenFile)));
+            Map<String, String> plaintext = new TreeMap<>();
+            for (ClusterNode node : nodes) {
+                plaintext.put(node.name(), node.ready().listeners().get("http-plaintext"));
+                checkNode(node, node.ready(), plaintext.get(node.name()), false, 4);
+            }
+            // Up to phase 6 by config reload: servers first, so no caller requires what a server does not offer yet.
+            for (ClusterNode node : List.of(cluster.node("storage-1"), nodes.get(1), nodes.get(0), nodes.get(2))) {
+                moveToPhase6(node);
+            }
+            for (ClusterNode node : nodes) {
+                checkNode(node, ReadyFile.read(node.dataDir().resolve("ready.json")), plaintext.get(node.name()), true, 8);
+            }
+            for (ClusterNode node : List.of(nodes.get(2), nodes.get(0), nodes.get(1))) {
+                answers503WhileStopping(node, ReadyFile.read(node.dataDir().resolve("ready.json")));
+            }
+        }
+        System.out.printf("OperatorEndpointsIT (proxy, coordinator, gateway): %d curl runs in %d ms%n", curlRuns,
+                Duration.ofNanos(System.nanoTime() - started).toMillis());
+    }
+
+    private static MiniCluster.NodeSpec operatorEndpoints(MiniCluster.NodeSpec spec, Path tokenFile) {
+        return spec.with("listen.http-tls", NodeConfig.quote("127.0.0.1:0"))
+                .with("listen.http-plaintext", NodeConfig.quote("127.0.0.1:0"))
+                .with("listen.http-health", NodeConfig.quote("127.0.0.1:0"))
+                .with("security.flags.authorization", "enforce")
+                .with("security.tokens.file", NodeConfig.quote(tokenFile.toString()))
+                // Long enough that only the call held open by the test, never the grace, ends the stop.
+                .with("node.shutdown-grace", "120s");
+    }
+
+    /**
+     * One node at phase 4 (authorization enforced, plaintext open) or 6: admin reads every endpoint over HTTP/1.1 and
+     * HTTP/2, a client is refused ADMIN_READ (and that is audited), no certificate gets no handshake, plaintext wants a
+     * credential (phase 4) or is closed (phase 6), the health listener answers /healthz only.
+     */
+    private void checkNode(ClusterNode node, ReadyFile ready, String plaintext, boolean phase6, int clientDenials)
+            throws Exception {
+        String where = node.kind() + " " + node.name() + " at phase " + (phase6 ? "6" : "4 (enforce)");
+        assertEquals(phase6 ? 6 : 4, ready.phase(), where);
+        assertEquals(!phase6, ready.listeners().containsKey("http-plaintext"), where + ": http-plaintext listed");
+        String tls = "https://" + ready.listeners().get("http-tls");
+        String health = "http://" + ready.listeners().get("http-health");
+        for (String version : List.of("--http1.1", "--http2")) {
+            String h2c = version.equals("--http2") ? "--http2-prior-knowledge" : version;
+            expectAnswer(where, 200, "# TYPE gitward_calls_total counter", version, tls + "/metrics",
+                    certificate("admin", "admin-1"));
+            expectAnswer(where, 200, "ready", version, tls + "/readyz", certificate("admin", "admin-1"));
+            expectAnswer(where, 200, "SERVING", version, tls + "/healthz", certificate("admin", "admin-1"));
+            for (String path : List.of("/metrics", "/readyz")) {
+                expectAnswer(where, 403, "scope ADMIN_READ", version, tls + path, certificate("client", "client-1"));
+            }
+            expectAnswer(where, 200, "SERVING", h2c, health + "/healthz", List.of());
+            expectAnswer(where, 404, "not found", h2c, health + "/metrics", List.of());
+            if (phase6) {
+                Curl.Response closed = Curl.run(List.of(h2c, "http://" + plaintext + "/metrics"));
+                curlRuns++;
+                assertEquals(7, closed.exitCode(), where + ": the plaintext listener is closed: " + closed);
+            } else {
+                expectAnswer(where, 401, "unauthenticated", h2c, "http://" + plaintext + "/metrics", List.of());
+                expectAnswer(where, 403, "scope ADMIN_READ", h2c, "http://" + plaintext + "/metrics",
+                        withToken(List.of()));
+            }
+        }
+        Curl.Response anonymous = Curl.run(List.of("--http2", tls + "/metrics", "--cacert", pki.roots().toString()));
+        curlRuns++;
+        assertEquals(0, anonymous.status(), where + ": no certificate, no handshake: " + anonymous);
+        assertTrue(anonymous.exitCode() != 0, where + ": " + anonymous);
+        // The refusals are audited like gRPC calls: 2 paths x 2 HTTP versions per phase so far.
+        List<String> args = new ArrayList<>(certificate("admin", "admin-1"));
+        args.addAll(List.of("--http2", tls + "/metrics"));
+        Curl.Response metrics = Curl.run(args);
+        curlRuns++;
+        String clientDenied = "gitward_calls_total{" + key("spiffe://" + pki.trustDomain() + "/client/client-1",
+                "http-mtls", "none", "ADMIN_READ", "deny") + "} " + clientDenials;
+        assertTrue(metrics.body().lines().anyMatch(clientDenied::equals), where + ": expected '" + clientDenied + "' in\n"
+                + metrics.body());
+    }
+
+    private void expectAnswer(String where, int status, String bodyPart, String version, String url,
+            List<String> credentials) throws Exception {
+        List<String> args = new ArrayList<>(credentials);
+        args.add(version);
+        args.add(url);
+        Curl.Response response = Curl.run(args);
+        curlRuns++;
+        String context = where + ", " + version + " " + url + ": " + response;
+        assertEquals(status, response.status(), context);
+        assertEquals(version.equals("--http1.1") ? "1.1" : "2", response.httpVersion(), context);
+        assertTrue(response.body().contains(bodyPart), context + " (expected '" + bodyPart + "')");
+        assertFalse(response.body().contains(SECRET), context);
+    }
+
+    /** Appends {@code security.phase = 6} by an atomic rename and waits until ready.json shows it. */
+    private static void moveToPhase6(ClusterNode node) throws Exception {
+        Path next = node.config().resolveSibling(node.config().getFileName() + ".next");
+        Files.writeString(next, Files.readString(node.config()) + "\nsecurity.phase = 6\n");
+        Files.move(next, node.config(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Path readyFile = node.dataDir().resolve("ready.json");
+        Awaitility.await(node.name() + " at phase 6").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> Files.isRegularFile(readyFile) && ReadyFile.read(readyFile).phase() == 6);
+    }
+
+    /**
+     * SIGTERM while a gRPC health Watch is open on the node's health listener: the node stops accepting calls but
+     * waits for that one (up to the grace). Meanwhile the operator endpoints still answer, 503 on /readyz and
+     * /healthz; once the Watch ends the node exits, long before its grace.
+     */
+    private void answers503WhileStopping(ClusterNode node, ReadyFile ready) throws Exception {
+        String where = node.kind() + " " + node.name() + " while stopping";
+        String tls = "https://" + ready.listeners().get("http-tls");
+        String health = "http://" + ready.listeners().get("http-health");
+        String grpcHealth = ready.listeners().get("health");
+        ManagedChannel channel = NettyChannelBuilder.forTarget(grpcHealth).usePlaintext().build();
+        try {
+            java.util.Iterator<HealthCheckResponse> watch = HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(120, TimeUnit.SECONDS).watch(HealthCheckRequest.getDefaultInstance());
+            assertEquals(HealthCheckResponse.ServingStatus.SERVING, watch.next().getStatus(), where);
+            expectAnswer(where + " (before)", 200, "ready", "--http2", tls + "/readyz", certificate("admin", "admin-1"));
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return node.stop(Duration.ofSeconds(150));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // The stop has begun once the Watch reports it.
+            assertEquals(HealthCheckResponse.ServingStatus.NOT_SERVING, watch.next().getStatus(), where);
+            for (String version : List.of("--http1.1", "--http2")) {
+                String h2c = version.equals("--http2") ? "--http2-prior-knowledge" : version;
+                expectAnswer(where, 503, "not ready", version, tls + "/readyz", certificate("admin", "admin-1"));
+                expectAnswer(where, 503, "NOT_SERVING", version, tls + "/healthz", certificate("admin", "admin-1"));
+                expectAnswer(where, 503, "NOT_SERVING", h2c, health + "/healthz", List.of());
+            }
+            assertFalse(Files.exists(node.dataDir().resolve("ready.json")), where + ": ready.json removed");
+            assertFalse(exit.isDone(), where + ": the node waits for the call in flight");
+            channel.shutdownNow();
+            int code = exit.get(60, TimeUnit.SECONDS);
+            // 143 is the JVM's own exit status after SIGTERM once its shutdown hooks (the graceful stop) ran.
+            assertTrue(code == 0 || code == 143, where + ": exit " + code + "\n" + node.output());
+            assertTrue(node.output().contains("node '" + node.name() + "' stopped"), where + ": " + node.output());
+        } finally {
+            channel.shutdownNow();
+        }
     }
 
     private void checkPhase(Step step, ReadyFile ready) throws Exception {

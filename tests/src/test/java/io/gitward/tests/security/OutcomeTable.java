@@ -8,14 +8,14 @@ import java.util.List;
 import java.util.Map;
 
 /** docs/outcome-table.md parsed: phase variant → caller → "node SCOPE" → expected cell. */
-final class OutcomeTable {
+public final class OutcomeTable {
     private final Map<String, Map<String, Map<String, String>>> phases;
 
     private OutcomeTable(Map<String, Map<String, Map<String, String>>> phases) {
         this.phases = phases;
     }
 
-    static OutcomeTable load() throws Exception {
+    public static OutcomeTable load() throws Exception {
         List<String> lines = Files.readAllLines(GitwardHome.root().resolve("docs/outcome-table.md"));
         Map<String, Map<String, Map<String, String>>> phases = new LinkedHashMap<>();
         for (int i = 0; i < lines.size(); i++) {
@@ -48,7 +48,8 @@ final class OutcomeTable {
         return cells;
     }
 
-    Map<String, Map<String, Map<String, String>>> phases() {
+    /** Phase variant ("0" .. "6", "4-audit", "4-enforce") to caller row to "node SCOPE" column to cell. */
+    public Map<String, Map<String, Map<String, String>>> phases() {
         return phases;
     }
 }

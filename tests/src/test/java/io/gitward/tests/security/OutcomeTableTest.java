@@ -12,6 +12,7 @@ import io.gitward.security.server.NodeKind;
 import io.gitward.security.token.TokenSecret;
 import io.gitward.security.token.Tokens;
 import io.gitward.security.x509.Pem;
+import io.gitward.tests.SuiteSummary;
 import io.gitward.tests.TestTokens;
 import io.netty.handler.ssl.SslProvider;
 import java.nio.file.Files;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +53,10 @@ class OutcomeTableTest {
     private Path tokenFile;
     private final Map<String, List<Caller>> callers = new LinkedHashMap<>();
     private List<X509Certificate> roots;
+    /** For the suite summary, over both provider runs: cells, and those of the bad-certificate rows. */
+    private final int[] cellsChecked = new int[2];
+    private final int[] cellsMismatched = new int[2];
+    private final java.util.Set<String> providersRun = new java.util.TreeSet<>();
 
     /** How one row's caller connects. */
     record Caller(String variant, boolean tls, ProbeCaller.ClientIdentity identity, String token,
@@ -151,11 +157,23 @@ class OutcomeTableTest {
         } finally {
             nodes.values().forEach(InProcessNode::close);
         }
+        providersRun.add(serverProvider);
         System.out.printf("outcome table (%s nodes, %s callers): %d cells checked, %d mismatches%n", serverProvider,
                 clientProvider, cells, mismatches.size());
         Files.write(Path.of("target").resolve("outcome-mismatches-" + serverProvider + ".txt"), mismatches);
         assertEquals(List.of(), mismatches.subList(0, Math.min(mismatches.size(), 60)),
                 mismatches.size() + " cells differ from docs/outcome-table.md");
+    }
+
+    @AfterAll
+    void recordInTheSuiteSummary() {
+        long badKinds = Defect.values().length;
+        long opensslKinds = java.util.Arrays.stream(Defect.values()).filter(OpensslForge::supports).count();
+        SuiteSummary.record("outcome-table", cellsChecked[0], cellsChecked[0] - cellsMismatched[0], cellsMismatched[0],
+                SuiteSummary.figures("nodes", "in-process", "providers", String.join("+", providersRun), "phases", "8"));
+        SuiteSummary.record("bad-certificates", cellsChecked[1], cellsChecked[1] - cellsMismatched[1], cellsMismatched[1],
+                SuiteSummary.figures("kinds-pki-tools", Long.toString(badKinds), "kinds-openssl", Long.toString(opensslKinds),
+                        "providers", String.join("+", providersRun)));
     }
 
     /** Rewrites every node's config for the phase variant and waits until each runs it. */
@@ -218,7 +236,10 @@ class OutcomeTableTest {
                         actual = result.outcome() == Outcome.OTHER ? "OTHER " + result : result.outcome().name();
                     }
                     cells++;
+                    boolean bad = rowName.startsWith("bad ");
+                    cellsChecked[bad ? 1 : 0]++;
                     if (!actual.equals(cell.getValue())) {
+                        cellsMismatched[bad ? 1 : 0]++;
                         mismatches.add("phase " + phase + " | " + rowName + (caller.variant().isEmpty() ? ""
                                 : " (" + caller.variant() + ")") + " | " + cell.getKey() + ": expected " + cell.getValue()
                                 + ", got " + actual);

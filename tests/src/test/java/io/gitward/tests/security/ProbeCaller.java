@@ -75,6 +75,20 @@ public final class ProbeCaller {
         return builder.sslContext(ssl.build()).build();
     }
 
+    /** The forwarded client-certificate header an nginx edge sets from {@code $ssl_client_escaped_cert}: the leaf. */
+    public static String forwardedHeaderValue(List<X509Certificate> chain) {
+        String pem = io.gitward.security.x509.Pem.encodeCertificates(List.of(chain.get(0)));
+        StringBuilder escaped = new StringBuilder();
+        for (char c : pem.toCharArray()) {
+            if (Character.isLetterOrDigit(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+                escaped.append(c);
+            } else {
+                escaped.append(String.format("%%%02X", (int) c));
+            }
+        }
+        return escaped.toString();
+    }
+
     static Result call(ManagedChannel channel, Method method, String token, Map<String, List<String>> headers) {
         Metadata metadata = new Metadata();
         if (token != null) {

@@ -111,8 +111,9 @@ class ReloadAndPhaseTest {
                 assertEquals(Outcome.OK, ProbeCaller.call(first, ProbeCaller.Method.PUBLIC, null, Map.of()).outcome());
                 first.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
                 pki.revoke(Role.PROXY, "resumer-" + provider);
-                trust.publish(Map.of("roots.pem", Files.readAllBytes(pki.roots()), "crl.pem", Files.readAllBytes(pki.crl())));
+                // The generation is read before publishing: the node may reload before publish() returns.
                 long generation = storage.runtime().security().credentials().trust().generation();
+                trust.publish(Map.of("roots.pem", Files.readAllBytes(pki.roots()), "crl.pem", Files.readAllBytes(pki.crl())));
                 Awaitility.await().atMost(RELOAD).until(() ->
                         storage.runtime().security().credentials().trust().generation() > generation);
                 io.grpc.ManagedChannel second = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", storage.tlsPort())

@@ -76,8 +76,9 @@ class RotationUnderLoadTest {
                     rotations++;
                 }
                 // 2. CA rollover: publish both roots, switch the node and the callers to the new CA, retire the old.
-                trust.publish(trustFiles(List.of(oldCa, newCa)));
+                // The generation is read before publishing: the node may reload before publish() returns.
                 long generation = storage.runtime().security().credentials().trust().generation();
+                trust.publish(trustFiles(List.of(oldCa, newCa)));
                 Awaitility.await().atMost(RELOAD).until(() ->
                         storage.runtime().security().credentials().trust().generation() > generation);
                 TestPki.NodeFiles fromNewCa = newCa.issue(Role.STORAGE, "storage-1");

@@ -12,11 +12,11 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.X509TrustManager;
 
 /** Opens a fresh TLS connection and reports the serial of the certificate the node presents on it. */
-final class ServerCertificateProbe {
+public final class ServerCertificateProbe {
     private ServerCertificateProbe() {
     }
 
-    static BigInteger serialOf(int port, ProbeCaller.ClientIdentity client) throws Exception {
+    public static BigInteger serialOf(int port, ProbeCaller.ClientIdentity client) throws Exception {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);
         keys.setKeyEntry("client", client.key(), new char[0], client.chain().toArray(new X509Certificate[0]));

@@ -10,8 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import io.gitward.proto.CreateRepositoryRequest;
+import io.gitward.proto.GetMetricsRequest;
 import io.gitward.proto.RepositoryExistsRequest;
 import io.gitward.proto.RepositoryServiceGrpc;
+import io.gitward.proto.SecurityAdminGrpc;
 import io.gitward.security.identity.Role;
 import io.gitward.security.server.ReadyFile;
 import io.gitward.security.x509.Pem;
@@ -22,6 +24,7 @@ import io.gitward.tests.proxy.ProxyClients;
 import io.gitward.tests.security.Curl;
 import io.gitward.tests.security.NodeConfig;
 import io.gitward.tests.security.ProbeCaller;
+import io.gitward.tests.security.ServerCertificateProbe;
 import io.gitward.tests.security.TestPki;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.ManagedChannel;
@@ -60,8 +63,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -320,19 +325,32 @@ class SidecarIT {
 
     // ---- (c) rotation under load through the sidecar
 
+    /**
+     * Three rounds, each renewing all three sidecars under a bounded load loop: HTTP through loader-1 (outbound) and
+     * web-1 (inbound), gRPC through app-1's outbound to the proxy and straight into app-1's inbound. Proof that each
+     * renewed identity is used afterwards: the app records loader-1's new certificate; fresh handshakes on web-1's and
+     * app-1's inbound listeners show their new serials; and app-1's previous certificate is revoked (the proxy checks
+     * every call against the CRL), so calls through app-1 that still succeed can only present the new one.
+     */
     @Test
-    void renewingTheOutboundSidecarsCertificateUnderLoadFailsNoCallAndNewCertificatesAreUsed() throws Exception {
+    void renewingEverySidecarsCertificateUnderLoadFailsNoCallAndEveryNewCertificateIsUsed() throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         URI uri = URI.create("http://" + loader1.listeners().get("sidecar-outbound") + "/api/load");
-        ManagedChannel grpc = plaintext(app1.listeners().get("sidecar-outbound"));
-        RepositoryServiceGrpc.newBlockingStub(grpc).withDeadlineAfter(30, TimeUnit.SECONDS).createRepository(
+        ManagedChannel toProxy = plaintext(app1.listeners().get("sidecar-outbound"));
+        ManagedChannel intoApp1 = mtls(app1.listeners().get("sidecar-inbound"), Role.CLIENT, "load-caller-1");
+        RepositoryServiceGrpc.newBlockingStub(toProxy).withDeadlineAfter(30, TimeUnit.SECONDS).createRepository(
                 CreateRepositoryRequest.newBuilder().setRepository(ProxyClients.repository("load.git")).build());
+        ProbeCaller.ClientIdentity prober = TestPki.clientIdentity(pki.issue(Role.CLIENT, "serial-prober-1"));
+        ManagedChannel app1Admin = mtls(app1.listeners().get("grpc-tls"), Role.ADMIN, "sidecar-admin-1");
         AtomicInteger ok = new AtomicInteger();
+        AtomicInteger proxyCalls = new AtomicInteger();
         List<String> failures = new CopyOnWriteArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        // Held exclusively while app-1's previous certificate is revoked: no call to the proxy is in flight then.
+        ReentrantReadWriteLock proxyGate = new ReentrantReadWriteLock();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         int maxCalls = 20_000;
-        AtomicReference<Boolean> stop = new AtomicReference<>(false);
+        AtomicBoolean stop = new AtomicBoolean();
         Thread load = new Thread(() -> {
             for (int i = 0; i < maxCalls && !stop.get() && System.nanoTime() < deadline; i++) {
                 try {
@@ -341,40 +359,75 @@ class SidecarIT {
                     if (response.statusCode() != 200) {
                         failures.add("HTTP " + response.statusCode() + ": " + response.body());
                     }
-                    if (i % 5 == 0) {
-                        RepositoryServiceGrpc.newBlockingStub(grpc).withDeadlineAfter(10, TimeUnit.SECONDS)
-                                .repositoryExists(RepositoryExistsRequest.newBuilder().setRepository(
-                                        ProxyClients.repository("load.git")).build());
+                    if (i % 5 == 0 && proxyGate.readLock().tryLock()) {
+                        try {
+                            RepositoryServiceGrpc.newBlockingStub(toProxy).withDeadlineAfter(10, TimeUnit.SECONDS)
+                                    .repositoryExists(RepositoryExistsRequest.newBuilder().setRepository(
+                                            ProxyClients.repository("load.git")).build());
+                            proxyCalls.incrementAndGet();
+                        } finally {
+                            proxyGate.readLock().unlock();
+                        }
+                    }
+                    if (i % 5 == 2) {
+                        HealthGrpc.newBlockingStub(intoApp1).withDeadlineAfter(10, TimeUnit.SECONDS)
+                                .check(HealthCheckRequest.getDefaultInstance());
                     }
                     ok.incrementAndGet();
-                } catch (Exception e) {
+                } catch (Exception | Error e) {
+                    // Every failure is recorded; none ends the loop silently.
                     failures.add(e.toString());
                 }
             }
         }, "sidecar-load");
         load.start();
         try {
-            await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() > 50);
-            List<String> served = new ArrayList<>();
-            for (int round = 0; round < 3; round++) {
-                TestPki.NodeFiles renewed = pki.renew(Role.CLIENT, "loader-1");
-                // The gRPC sidecar in front of the proxy rotates too: its calls must not fail either.
-                pki.renew(Role.CLIENT, "app-1");
-                X509Certificate leaf = Pem.readCertificates(renewed.certificate()).get(0);
-                String fingerprint = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                        .digest(leaf.getEncoded()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> ok.get() > 50);
+            List<String> seen = new ArrayList<>();
+            for (int round = 1; round <= 3; round++) {
+                ProbeCaller.ClientIdentity app1Before = TestPki.clientIdentity(pki.files(Role.CLIENT, "app-1"));
+                long rotationsBefore = outboundRotations(app1Admin);
+                X509Certificate loader = leaf(pki.renew(Role.CLIENT, "loader-1"));
+                X509Certificate web = leaf(pki.renew(Role.CLIENT, "web-1"));
+                X509Certificate app = leaf(pki.renew(Role.CLIENT, "app-1"));
                 int before = ok.get();
-                await().atMost(Duration.ofSeconds(20)).until(() -> CERTIFICATES_SEEN.contains(fingerprint));
-                await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() > before + 50);
-                served.add(leaf.getSerialNumber().toString(16));
+                // loader-1 presented its new certificate to web-1 (the app records what web-1 verified).
+                String fingerprint = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                        .digest(loader.getEncoded()));
+                await("loader-1 presents its new certificate").atMost(Duration.ofSeconds(30))
+                        .until(() -> CERTIFICATES_SEEN.contains(fingerprint));
+                // The inbound sidecars serve their new certificates on fresh handshakes.
+                await("web-1 serves its new certificate").atMost(Duration.ofSeconds(30)).until(() -> ServerCertificateProbe
+                        .serialOf(port(inbound()), prober).equals(web.getSerialNumber()));
+                await("app-1 serves its new certificate").atMost(Duration.ofSeconds(30)).until(() -> ServerCertificateProbe
+                        .serialOf(port(app1.listeners().get("sidecar-inbound")), prober).equals(app.getSerialNumber()));
+                // app-1's outbound moved to the new key; then its previous certificate is revoked with no call in flight.
+                await("app-1's outbound rotated").atMost(Duration.ofSeconds(30))
+                        .until(() -> outboundRotations(app1Admin) > rotationsBefore);
+                proxyGate.writeLock().lock();
+                try {
+                    assertFalse(refusedByProxy(app1Before), "positive control: before its revocation the previous"
+                            + " certificate is still accepted");
+                    pki.authority().revokeSerial(app1Before.chain().get(0).getSerialNumber().toString(16),
+                            "superseded");
+                    await("the proxy refuses app-1's previous certificate").atMost(Duration.ofSeconds(30))
+                            .pollInterval(Duration.ofMillis(100)).until(() -> refusedByProxy(app1Before));
+                } finally {
+                    proxyGate.writeLock().unlock();
+                }
+                int proxyCallsBefore = proxyCalls.get();
+                await().atMost(Duration.ofSeconds(30)).until(() -> ok.get() > before + 50
+                        && proxyCalls.get() > proxyCallsBefore + 5);
+                seen.add("loader-1 " + loader.getSerialNumber().toString(16) + ", web-1 "
+                        + web.getSerialNumber().toString(16) + ", app-1 " + app.getSerialNumber().toString(16));
             }
             stop.set(true);
             load.join(30_000);
             assertFalse(load.isAlive(), "the load loop ended");
             assertEquals(List.of(), failures, "no call failed across the rotations");
-            assertEquals(3, Set.copyOf(served).size(), "three new serials");
-            System.out.println("rotation under load: " + ok.get() + " calls through the sidecar, 0 failed; serials "
-                    + served + " observed by the app");
+            assertEquals(3, Set.copyOf(seen).size(), "three rounds of new serials: " + seen);
+            System.out.println("rotation under load: " + ok.get() + " iterations (" + proxyCalls.get() + " through app-1 to"
+                    + " the proxy), 0 failed; new certificates in use: " + seen);
         } finally {
             stop.set(true);
             load.join(30_000);
@@ -382,7 +435,85 @@ class SidecarIT {
         assertNotEquals(0, ok.get());
     }
 
+    // ---- (d) the outbound sidecar drops a pinned peer whose certificate is revoked
+
+    @Test
+    void revokingTheOutboundSidecarsPinnedPeerCutsItsOpenStreamAndRefusesNewCalls() throws Exception {
+        GitwardProcess peerProcess = launch("echo-2", Role.CLIENT, Map.of(
+                "sidecar.inbound.listen", NodeConfig.quote("127.0.0.1:0"),
+                "sidecar.inbound.target", NodeConfig.quote("127.0.0.1:" + grpcApp.getPort()),
+                "sidecar.inbound.target-protocol", "h2c",
+                "sidecar.inbound.routes", "[{path = \"/grpc.health.v1.Health/\", scope = PUBLIC}]"));
+        ReadyFile peer = peerProcess.awaitReady(dir.resolve("echo-2-data/ready.json"), Duration.ofSeconds(60));
+        GitwardProcess callerProcess = launch("caller-3", Role.CLIENT, Map.of(
+                "sidecar.outbound.listen", NodeConfig.quote("127.0.0.1:0"),
+                "sidecar.outbound.peer.identity", NodeConfig.quote(cluster.spiffeId(Role.CLIENT, "echo-2")),
+                "sidecar.outbound.peer.address", NodeConfig.quote(peer.listeners().get("sidecar-inbound"))));
+        ReadyFile caller = callerProcess.awaitReady(dir.resolve("caller-3-data/ready.json"), Duration.ofSeconds(60));
+        ManagedChannel channel = plaintext(caller.listeners().get("sidecar-outbound"));
+        java.util.Iterator<HealthCheckResponse> watch = HealthGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS).watch(HealthCheckRequest.getDefaultInstance());
+        assertEquals(HealthCheckResponse.ServingStatus.SERVING, watch.next().getStatus());
+        assertEquals(cluster.spiffeId(Role.CLIENT, "caller-3"), GRPC_IDENTITY.get(), "the call went through echo-2");
+
+        long revokedAt = System.nanoTime();
+        pki.revoke(Role.CLIENT, "echo-2");
+        StatusRuntimeException cut = assertThrows(StatusRuntimeException.class, watch::next);
+        long cutMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - revokedAt);
+        // The sidecar relays HTTP/2, not gRPC: the app's side of the stream is reset (RST_STREAM CANCEL).
+        assertEquals(Status.Code.CANCELLED, cut.getStatus().getCode(), cut.toString());
+        assertTrue(String.valueOf(cut.getStatus().getDescription()).contains("RST_STREAM"), cut.toString());
+        assertTrue(cutMillis < 10_000, "cut " + cutMillis + " ms after the CRL changed");
+        // The caller's sidecar cut it (echo-2 does not check its own certificate against the CRL).
+        await().atMost(Duration.ofSeconds(10)).until(() -> callerProcess.output().contains(
+                "outbound: closed 1 connection(s) to " + cluster.spiffeId(Role.CLIENT, "echo-2")));
+        int calls = GRPC_CALLS.get();
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> HealthGrpc
+                .newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance()));
+        assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.toString());
+        assertTrue(String.valueOf(refused.getStatus().getDescription()).contains("bad gateway: peer "
+                + cluster.spiffeId(Role.CLIENT, "echo-2") + " unavailable"), refused.toString());
+        assertEquals(calls, GRPC_CALLS.get(), "nothing reached the app behind the revoked peer");
+        System.out.println("revoked pinned peer: the outbound sidecar cut its stream " + cutMillis
+                + " ms after the CRL changed and refuses new calls (" + refused.getStatus().getDescription() + ")");
+    }
+
     // ---- helpers
+
+    private static X509Certificate leaf(TestPki.NodeFiles files) throws Exception {
+        return Pem.readCertificates(files.certificate()).get(0);
+    }
+
+    private static int port(String address) {
+        return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+    }
+
+    /** The sidecar's {@code gitward_sidecar_outbound_rotations_total}, read as an admin. */
+    private static long outboundRotations(ManagedChannel admin) {
+        String text = SecurityAdminGrpc.newBlockingStub(admin).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getMetrics(GetMetricsRequest.getDefaultInstance()).getPrometheusText();
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile(
+                "^gitward_sidecar_outbound_rotations_total (\\d+)$", java.util.regex.Pattern.MULTILINE).matcher(text);
+        assertTrue(matcher.find(), "no gitward_sidecar_outbound_rotations_total in the sidecar's metrics");
+        return Long.parseLong(matcher.group(1));
+    }
+
+    /** Whether the proxy now refuses {@code identity} (on a new connection, so nothing cached helps). */
+    private static boolean refusedByProxy(ProbeCaller.ClientIdentity identity) throws Exception {
+        ManagedChannel channel = ProbeCaller.channel(proxy.tlsPort(), true, identity, roots, SslProvider.OPENSSL);
+        try {
+            RepositoryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).repositoryExists(
+                    RepositoryExistsRequest.newBuilder().setRepository(ProxyClients.repository("load.git")).build());
+            return false;
+        } catch (StatusRuntimeException e) {
+            // Refused in the handshake (UNAVAILABLE) or by the per-call check (UNAUTHENTICATED); not just slow.
+            return e.getStatus().getCode() == Status.Code.UNAVAILABLE
+                    || e.getStatus().getCode() == Status.Code.UNAUTHENTICATED;
+        } finally {
+            channel.shutdownNow();
+        }
+    }
 
     private static String inbound() {
         return web1.listeners().get("sidecar-inbound");
