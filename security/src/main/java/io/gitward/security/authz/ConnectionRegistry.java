@@ -1,5 +1,6 @@
 package io.gitward.security.authz;
 
+import io.gitward.security.audit.LimitCounters;
 import io.gitward.security.tls.HandshakeFailures;
 import io.gitward.security.x509.CertificateRejectedException;
 import io.gitward.security.x509.RejectReason;
@@ -9,6 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.cert.Certificate;
@@ -25,23 +27,49 @@ import javax.net.ssl.SSLSession;
 /**
  * Every accepted connection of a node's listeners, so the node can close those whose peer certificate is
  * no longer valid (grpc-java has no public hook for that). Fed by {@link TrackingServerSocketChannel};
- * bounded by the connection limit it enforces. Thread-safe.
+ * bounded by the connection limit it enforces. At the limit, peers that have not finished their TLS handshake
+ * give way: the oldest of them is closed to admit the newcomer, so unauthenticated peers that open connections
+ * and never finish them cannot lock out the ones that do. Thread-safe.
  */
 public final class ConnectionRegistry {
+    private static final AttributeKey<Long> ACCEPTED = AttributeKey.valueOf("gitward.accepted-nanos");
+    private static final AttributeKey<Boolean> TLS = AttributeKey.valueOf("gitward.tls-listener");
+    private static final AttributeKey<Boolean> EVICTED = AttributeKey.valueOf("gitward.evicted");
+
     private final Map<SocketAddress, Channel> channels = new ConcurrentHashMap<>();
     private final int maxConnections;
     private final HandshakeFailures failures;
+    private final LimitCounters counters;
+    private final long handshakeTimeoutNanos;
 
-    public ConnectionRegistry(int maxConnections, HandshakeFailures failures) {
+    /**
+     * @param handshakeTimeout the listeners' {@code security.limits.handshake-timeout}: a connection closed in its
+     *                         handshake after that long was closed by it
+     */
+    public ConnectionRegistry(int maxConnections, HandshakeFailures failures, LimitCounters counters,
+            java.time.Duration handshakeTimeout) {
         this.maxConnections = maxConnections;
         this.failures = failures;
+        this.counters = counters;
+        this.handshakeTimeoutNanos = handshakeTimeout.toNanos();
     }
 
-    /** Registers an accepted connection; returns false (the caller closes it) when the limit is reached. */
-    boolean register(Channel channel) {
+    /**
+     * Registers an accepted connection; at the limit it first closes the oldest connection still in its TLS
+     * handshake, and returns false (the caller closes the new one) when there is none.
+     *
+     * @param tls whether {@code channel} came from a TLS listener
+     */
+    boolean register(Channel channel, boolean tls) {
         if (channels.size() >= maxConnections) {
-            return false;
+            if (!evictOldestPendingHandshake()) {
+                counters.record(LimitCounters.Limit.MAX_CONNECTIONS);
+                return false;
+            }
+            counters.record(LimitCounters.Limit.PENDING_HANDSHAKE_EVICTED);
         }
+        channel.attr(ACCEPTED).set(System.nanoTime());
+        channel.attr(TLS).set(tls);
         SocketAddress remote = channel.remoteAddress();
         channels.put(remote, channel);
         channel.closeFuture().addListener(future -> {
@@ -57,7 +85,11 @@ public final class ConnectionRegistry {
      */
     private void countFailedHandshake(Channel channel) {
         SslHandler ssl = channel.pipeline().get(SslHandler.class);
-        if (ssl == null || !ssl.handshakeFuture().isDone() || ssl.handshakeFuture().isSuccess()) {
+        if (ssl != null && !ssl.handshakeFuture().isDone()) {
+            countUnfinishedHandshake(channel);
+            return;
+        }
+        if (ssl == null || ssl.handshakeFuture().isSuccess()) {
             return;
         }
         StringBuilder messages = new StringBuilder();
@@ -82,6 +114,57 @@ public final class ConnectionRegistry {
         } else {
             failures.record(HandshakeFailures.Transport.PROTOCOL);
         }
+    }
+
+    /**
+     * Closes the connection that has waited longest in an unfinished TLS handshake; false when no connection is
+     * in one. Plaintext connections (they may carry token-authenticated callers in phases 0-4) and finished
+     * handshakes (authenticated or not) are never chosen: a peer that completed its handshake is dealt with by
+     * authorization, not by this limit.
+     */
+    private boolean evictOldestPendingHandshake() {
+        Map.Entry<SocketAddress, Channel> oldest = null;
+        long oldestAccepted = 0;
+        for (Map.Entry<SocketAddress, Channel> entry : channels.entrySet()) {
+            Long accepted = entry.getValue().attr(ACCEPTED).get();
+            if (accepted != null && (oldest == null || accepted - oldestAccepted < 0) && handshakePending(entry.getValue())) {
+                oldest = entry;
+                oldestAccepted = accepted;
+            }
+        }
+        if (oldest == null || !channels.remove(oldest.getKey(), oldest.getValue())) {
+            return false;
+        }
+        oldest.getValue().attr(EVICTED).set(true);
+        cut(oldest.getValue());
+        return true;
+    }
+
+    /**
+     * grpc-java's handshake timeout closes the connection without failing the TLS handshake, so a connection that
+     * ends in its handshake after the timeout (and was not evicted) counts as a timeout. One that ends sooner was
+     * given up by its peer, which is no failure of ours.
+     */
+    private void countUnfinishedHandshake(Channel channel) {
+        Long accepted = channel.attr(ACCEPTED).get();
+        if (accepted != null && !Boolean.TRUE.equals(channel.attr(EVICTED).get())
+                && System.nanoTime() - accepted >= handshakeTimeoutNanos) {
+            failures.record(HandshakeFailures.Transport.TIMEOUT);
+        }
+    }
+
+    /** A connection of a TLS listener whose handshake has not finished (or, on a busy node, not even started). */
+    private static boolean handshakePending(Channel channel) {
+        if (!Boolean.TRUE.equals(channel.attr(TLS).get())) {
+            return false;
+        }
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        return ssl == null || !ssl.handshakeFuture().isDone();
+    }
+
+    /** The open connection from {@code remote}, or null. */
+    Channel channel(SocketAddress remote) {
+        return remote == null ? null : channels.get(remote);
     }
 
     public int size() {

@@ -13,23 +13,27 @@ import java.util.function.Consumer;
  */
 public final class TrackingServerSocketChannel extends NioServerSocketChannel {
     private final ConnectionRegistry registry;
+    private final boolean tls;
     private final Consumer<SocketChannel> onAccepted;
 
-    TrackingServerSocketChannel(ConnectionRegistry registry, Consumer<SocketChannel> onAccepted) {
+    TrackingServerSocketChannel(ConnectionRegistry registry, boolean tls, Consumer<SocketChannel> onAccepted) {
         this.registry = registry;
+        this.tls = tls;
         this.onAccepted = onAccepted;
     }
 
-    public static ChannelFactory<ServerChannel> factory(ConnectionRegistry registry) {
-        return factory(registry, child -> { });
+    /** @param tls whether the listener's connections start with a TLS handshake (those may give way at the limit) */
+    public static ChannelFactory<ServerChannel> factory(ConnectionRegistry registry, boolean tls) {
+        return factory(registry, tls, child -> { });
     }
 
     /**
-     * Like {@link #factory(ConnectionRegistry)}; {@code onAccepted} also sees each registered connection while its
-     * pipeline is still empty (see {@code SecurityRuntime.onAcceptedConnection}, a test hook).
+     * Like {@link #factory(ConnectionRegistry, boolean)}; {@code onAccepted} also sees each registered connection
+     * while its pipeline is still empty (see {@code SecurityRuntime.onAcceptedConnection}, a test hook).
      */
-    public static ChannelFactory<ServerChannel> factory(ConnectionRegistry registry, Consumer<SocketChannel> onAccepted) {
-        return () -> new TrackingServerSocketChannel(registry, onAccepted);
+    public static ChannelFactory<ServerChannel> factory(ConnectionRegistry registry, boolean tls,
+            Consumer<SocketChannel> onAccepted) {
+        return () -> new TrackingServerSocketChannel(registry, tls, onAccepted);
     }
 
     @Override
@@ -38,7 +42,7 @@ public final class TrackingServerSocketChannel extends NioServerSocketChannel {
         int accepted = super.doReadMessages(buffer);
         for (int i = buffer.size() - 1; i >= before; i--) {
             SocketChannel child = (SocketChannel) buffer.get(i);
-            if (!registry.register(child)) {
+            if (!registry.register(child, tls)) {
                 buffer.remove(i);
                 child.unsafe().closeForcibly();
                 accepted--;

@@ -41,14 +41,18 @@ public final class OperatorListeners {
         HttpLimits limits = HttpLimits.of(security.settings().limits());
         HttpPipelines pipelines = switch (name) {
             case NodeSettings.HTTP_TLS, NodeSettings.HTTP_PLAINTEXT -> new HttpPipelines(limits,
-                    () -> new OperatorHandler(security, authorizer, status));
-            case NodeSettings.HTTP_HEALTH -> new HttpPipelines(limits, () -> new HealthHandler(status));
+                    () -> new OperatorHandler(security, authorizer, status), security.limitCounters());
+            case NodeSettings.HTTP_HEALTH -> new HttpPipelines(limits, () -> new HealthHandler(status),
+                    security.limitCounters());
             default -> throw new IllegalArgumentException("not an HTTP listener: " + name);
         };
         boolean tls = name.equals(NodeSettings.HTTP_TLS);
         io.netty.handler.ssl.SslContext context = tls ? security.httpServerContext() : null;
-        return HttpListener.bind(name, address, security.bossGroup(), security.workerGroup(),
-                security.trackedServerChannels(), channel -> setUp(channel, limits, pipelines, context));
+        // The health probe listener is open to anyone: its own connection budget, as the gRPC health listener's.
+        var channels = name.equals(NodeSettings.HTTP_HEALTH) ? security.trackedProbeChannels()
+                : security.trackedServerChannels(tls);
+        return HttpListener.bind(name, address, security.bossGroup(), security.workerGroup(), channels,
+                channel -> setUp(channel, limits, pipelines, context, security.limitCounters()));
     }
 
     /**
@@ -64,14 +68,15 @@ public final class OperatorListeners {
     public static HttpListener openApplication(String name, InetSocketAddress address, SecurityRuntime security,
             boolean tls, java.util.function.Supplier<io.netty.channel.ChannelHandler> handlers) throws IOException {
         HttpLimits limits = HttpLimits.of(security.settings().limits());
-        HttpPipelines pipelines = new HttpPipelines(limits, handlers);
+        HttpPipelines pipelines = new HttpPipelines(limits, handlers, security.limitCounters());
         io.netty.handler.ssl.SslContext context = tls ? security.httpServerContext() : null;
         return HttpListener.bind(name, address, security.bossGroup(), security.workerGroup(),
-                security.trackedServerChannels(), channel -> setUp(channel, limits, pipelines, context));
+                security.trackedServerChannels(tls),
+                channel -> setUp(channel, limits, pipelines, context, security.limitCounters()));
     }
 
     private static void setUp(Channel channel, HttpLimits limits, HttpPipelines pipelines,
-            io.netty.handler.ssl.SslContext tls) {
+            io.netty.handler.ssl.SslContext tls, io.gitward.security.audit.LimitCounters counters) {
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         if (tls != null) {
@@ -82,6 +87,6 @@ public final class OperatorListeners {
         } else {
             pipeline.addLast("sniff", new PrefaceSniffer(pipelines));
         }
-        pipeline.addLast(HttpPipelines.GUARD, new ConnectionGuard(limits.maxConnectionAge()));
+        pipeline.addLast(HttpPipelines.GUARD, new ConnectionGuard(limits.maxConnectionAge(), counters));
     }
 }

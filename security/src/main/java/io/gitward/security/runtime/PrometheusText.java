@@ -48,8 +48,17 @@ public final class PrometheusText {
             out.append("gitward_reloads_total{material=\"").append(parts[0]).append("\",result=\"").append(parts[1])
                     .append("\"} ").append(entry.getValue()).append('\n');
         }
+        type(out, "gitward_limit_refusals_total", "counter",
+                "Peers refused or connections ended by a limit (security.limits.*), by limit.");
+        for (Map.Entry<String, Long> entry : security.limitCounters().snapshot().entrySet()) {
+            out.append("gitward_limit_refusals_total{limit=\"").append(entry.getKey()).append("\"} ")
+                    .append(entry.getValue()).append('\n');
+        }
         type(out, "gitward_open_connections", "gauge", "Accepted connections currently open (gRPC and HTTP listeners).");
         out.append("gitward_open_connections ").append(security.connections().size()).append('\n');
+        type(out, "gitward_open_probe_connections", "gauge",
+                "Accepted connections currently open on the health probe listeners (health, http-health).");
+        out.append("gitward_open_probe_connections ").append(security.probeConnections().size()).append('\n');
         type(out, "gitward_security_phase", "gauge", "The enforcement phase in effect.");
         out.append("gitward_security_phase ").append(security.flags().phase()).append('\n');
         return out.toString();

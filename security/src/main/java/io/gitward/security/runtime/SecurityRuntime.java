@@ -3,11 +3,13 @@ package io.gitward.security.runtime;
 import static java.util.Objects.requireNonNull;
 
 import io.gitward.security.audit.AuditLog;
+import io.gitward.security.audit.LimitCounters;
 import io.gitward.security.audit.RateLimitedLog;
 import io.gitward.security.audit.SecurityMetrics;
 import io.gitward.security.authz.AccessPolicy;
 import io.gitward.security.authz.CallAudit;
 import io.gitward.security.authz.ConnectionRegistry;
+import io.gitward.security.authz.LimitWatch;
 import io.gitward.security.authz.MethodRegistry;
 import io.gitward.security.authz.PeerAuthenticationFilter;
 import io.gitward.security.authz.ScopePolicy;
@@ -65,7 +67,15 @@ public final class SecurityRuntime implements AutoCloseable {
     private final AtomicReference<Tokens> tokens;
     private final AuditLog audit;
     private final SecurityMetrics metrics = new SecurityMetrics();
+    private final LimitCounters limitCounters = new LimitCounters();
     private final ConnectionRegistry registry;
+    /**
+     * The health probe listeners' connections (gRPC health, http-health): open to anyone, so they get their own
+     * budget of {@code max-connections} and cannot take the slots of authenticated peers.
+     */
+    private final ConnectionRegistry probeRegistry;
+    private final LimitWatch limitWatch;
+    private final LimitWatch probeLimitWatch;
     private final SecurityInterceptor interceptor;
     private final PeerAuthenticationFilter filter;
     private final ReloadableSslContext serverContext;
@@ -93,7 +103,12 @@ public final class SecurityRuntime implements AutoCloseable {
         this.clock = clock;
         this.policy = new AtomicReference<>(new AccessPolicy(ScopePolicy.of(kind, settings.trustDomain(), settings.rules(),
                 settings.allowDirectClientStorage()), settings.flags().flags()));
-        this.registry = new ConnectionRegistry(settings.limits().maxConnections(), credentials.failures());
+        this.registry = new ConnectionRegistry(settings.limits().maxConnections(), credentials.failures(), limitCounters,
+                settings.limits().handshakeTimeout());
+        this.probeRegistry = new ConnectionRegistry(settings.limits().maxConnections(), credentials.failures(),
+                limitCounters, settings.limits().handshakeTimeout());
+        this.limitWatch = new LimitWatch(registry, limitCounters);
+        this.probeLimitWatch = new LimitWatch(probeRegistry, limitCounters);
         this.interceptor = new SecurityInterceptor(policy, MethodRegistry.instance(), credentials, this.tokens::get, audit,
                 metrics, new RateLimitedLog(settings.wouldDenyLogPeriod(), 10_000, clock), settings.forwardedHeader(),
                 settings.forwardedMaxBytes(), new io.gitward.security.authz.ConcurrencyLimiter(
@@ -162,21 +177,11 @@ public final class SecurityRuntime implements AutoCloseable {
 
     /** Applies security, limits and connection tracking to a gRPC listener. */
     public NettyServerBuilder secure(NettyServerBuilder builder, boolean tls) {
-        SecuritySettings.Limits limits = settings.limits();
-        // A custom channel type (connection tracking) means gRPC wants the event loops from us too.
-        builder.channelFactory(TrackingServerSocketChannel.factory(registry, this::accepted))
-                .bossEventLoopGroup(bossGroup)
-                .workerEventLoopGroup(workerGroup)
+        // Only the gRPC listeners that authenticate hand their connections to the test hook (as before).
+        limit(builder, registry, tls, limitWatch, this::accepted)
                 .addTransportFilter(filter)
                 .intercept(interceptor)
-                .fallbackHandlerRegistry(new io.gitward.security.authz.UnknownMethods())
-                .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .maxConcurrentCallsPerConnection(limits.maxConcurrentStreams())
-                .maxInboundMessageSize(limits.maxInboundMessageBytes())
-                .maxInboundMetadataSize(limits.maxInboundMetadataBytes())
-                .maxRstFramesPerWindow(limits.maxRstFrames(), (int) Math.max(1, limits.rstWindow().toSeconds()))
-                .maxConnectionAge(limits.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
-                .maxConnectionAgeGrace(limits.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS);
+                .fallbackHandlerRegistry(new io.gitward.security.authz.UnknownMethods());
         if (tls) {
             if (serverContext == null) {
                 throw new IllegalStateException("a TLS listener needs this node's key and certificate");
@@ -184,6 +189,35 @@ public final class SecurityRuntime implements AutoCloseable {
             builder.sslContext(serverContext);
         }
         return builder;
+    }
+
+    /**
+     * Applies the limits, and nothing else, to the gRPC health listener: it stays outside TLS and authorization
+     * (anyone may ask whether the node serves), but a peer that may do so without any credential is the one the
+     * limits exist for. Its connections count against their own budget ({@link #trackedProbeChannels()}), and a
+     * connection without calls is closed after {@code security.limits.idle-timeout}.
+     */
+    public NettyServerBuilder limitOnly(NettyServerBuilder builder) {
+        return limit(builder, probeRegistry, false, probeLimitWatch, child -> { })
+                .maxConnectionIdle(settings.limits().idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private NettyServerBuilder limit(NettyServerBuilder builder, ConnectionRegistry connections, boolean tls,
+            LimitWatch watch, java.util.function.Consumer<io.netty.channel.socket.SocketChannel> onAccepted) {
+        SecuritySettings.Limits limits = settings.limits();
+        // A custom channel type (connection tracking) means gRPC wants the event loops from us too.
+        return builder.channelFactory(TrackingServerSocketChannel.factory(connections, tls, onAccepted))
+                .bossEventLoopGroup(bossGroup)
+                .workerEventLoopGroup(workerGroup)
+                .addTransportFilter(watch)
+                .addStreamTracerFactory(watch.messageSizes())
+                .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .maxConcurrentCallsPerConnection(limits.maxConcurrentStreams())
+                .maxInboundMessageSize(limits.maxInboundMessageBytes())
+                .maxInboundMetadataSize(limits.maxInboundMetadataBytes())
+                .maxRstFramesPerWindow(limits.maxRstFrames(), (int) Math.max(1, limits.rstWindow().toSeconds()))
+                .maxConnectionAge(limits.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
+                .maxConnectionAgeGrace(limits.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -357,9 +391,31 @@ public final class SecurityRuntime implements AutoCloseable {
         return callAudit;
     }
 
-    /** Server channels that count against {@code security.limits.max-connections} and can be cut on revocation. */
-    public io.netty.channel.ChannelFactory<io.netty.channel.ServerChannel> trackedServerChannels() {
-        return TrackingServerSocketChannel.factory(registry);
+    /**
+     * Server channels that count against {@code security.limits.max-connections} and can be cut on revocation.
+     *
+     * @param tls whether the listener's connections start with a TLS handshake
+     */
+    public io.netty.channel.ChannelFactory<io.netty.channel.ServerChannel> trackedServerChannels(boolean tls) {
+        return TrackingServerSocketChannel.factory(registry, tls);
+    }
+
+    /**
+     * Server channels of the health probe listeners: their own budget of {@code security.limits.max-connections},
+     * so a flood there cannot lock authenticated peers out of the other listeners.
+     */
+    public io.netty.channel.ChannelFactory<io.netty.channel.ServerChannel> trackedProbeChannels() {
+        return TrackingServerSocketChannel.factory(probeRegistry, false);
+    }
+
+    /** Connections of the health probe listeners. */
+    public ConnectionRegistry probeConnections() {
+        return probeRegistry;
+    }
+
+    /** How often each limit acted. */
+    public LimitCounters limitCounters() {
+        return limitCounters;
     }
 
     /** The event loops the gRPC listeners run on, shared by the node's other Netty listeners. */

@@ -165,8 +165,8 @@ public final class NodeRuntime implements AutoCloseable {
         }
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address.toSocketAddress());
         if (name.equals(NodeSettings.HEALTH)) {
-            // Serving status only, for probes: deliberately outside TLS and authorization.
-            builder.addService(health.getHealthService());
+            // Serving status only, for probes: deliberately outside TLS and authorization, not outside the limits.
+            security.limitOnly(builder).addService(health.getHealthService());
         } else {
             security.secure(builder, name.equals(NodeSettings.GRPC_TLS));
             services.forEach(builder::addService);

@@ -41,7 +41,8 @@ class HeaderLimitTest {
                 Duration.ofSeconds(60), Duration.ofHours(1));
         NodeStatus serving = new NodeStatus(() -> true, () -> true, () -> "");
         EmbeddedChannel channel = new EmbeddedChannel();
-        new HttpPipelines(limits, () -> new HealthHandler(serving)).http1(channel.pipeline());
+        new HttpPipelines(limits, () -> new HealthHandler(serving), new io.gitward.security.audit.LimitCounters())
+                .http1(channel.pipeline());
 
         StringBuilder request = new StringBuilder("GET " + target + " HTTP/1.1\r\nHost: node\r\n");
         for (int i = 0; headerBytes > 0 && request.length() < headerBytes; i++) {

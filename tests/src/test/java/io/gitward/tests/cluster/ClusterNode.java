@@ -103,6 +103,11 @@ public final class ClusterNode {
         return process == null ? "" : process.output();
     }
 
+    /** The process id of the running (or last) process. */
+    public long pid() {
+        return process.pid();
+    }
+
     /** Whether the node's process is running. */
     public boolean isAlive() {
         return process != null && process.process().isAlive();

@@ -94,18 +94,21 @@ class LimitsTest {
     }
 
     @Test
-    void silentConnectionsAreClosedByTheHandshakeTimeoutAndCountTowardsTheConnectionLimit() throws Exception {
+    void silentConnectionsGiveWayToAPeerThatHandshakesAndAreClosedByTheHandshakeTimeout() throws Exception {
         try (InProcessNode node = start("security.limits.max-connections", "3", "security.limits.handshake-timeout", "1s")) {
             List<Socket> silent = new ArrayList<>();
             try {
                 for (int i = 0; i < 3; i++) {
                     silent.add(new Socket(InetAddress.getLoopbackAddress(), node.tlsPort()));
+                    int open = i + 1;
+                    org.awaitility.Awaitility.await().atMost(5, TimeUnit.SECONDS)
+                            .until(() -> node.runtime().security().connections().size() == open);
                 }
-                org.awaitility.Awaitility.await().atMost(5, TimeUnit.SECONDS)
-                        .until(() -> node.runtime().security().connections().size() == 3);
-                ProbeCaller.Result refused = ProbeCaller.callOnce(node.tlsPort(), true, proxy, roots, SslProvider.JDK,
-                        ProbeCaller.Method.PUBLIC, null, Map.of());
-                assertNotEquals(Outcome.OK, refused.outcome(), "a fourth connection is refused while three are open");
+                assertEquals(Outcome.OK, ProbeCaller.callOnce(node.tlsPort(), true, proxy, roots, SslProvider.JDK,
+                        ProbeCaller.Method.PUBLIC, null, Map.of()).outcome(),
+                        "at the limit, a peer that handshakes takes the place of the oldest that never did");
+                assertEquals(1, node.runtime().security().limitCounters()
+                        .count(io.gitward.security.audit.LimitCounters.Limit.PENDING_HANDSHAKE_EVICTED));
                 long start = System.nanoTime();
                 for (Socket socket : silent) {
                     socket.setSoTimeout(10_000);
@@ -115,13 +118,37 @@ class LimitsTest {
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 assertTrue(seconds < 5, "silent connections closed after " + seconds + " s");
-                assertEquals(Outcome.OK, ProbeCaller.callOnce(node.tlsPort(), true, proxy, roots, SslProvider.JDK,
-                        ProbeCaller.Method.PUBLIC, null, Map.of()).outcome(), "the node serves again");
             } finally {
                 for (Socket socket : silent) {
                     socket.close();
                 }
             }
+        }
+    }
+
+    @Test
+    void whenEveryConnectionFinishedItsHandshakeTheLimitRefusesNewOnes() throws Exception {
+        try (InProcessNode node = start("security.limits.max-connections", "3")) {
+            List<ManagedChannel> open = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    ManagedChannel channel = ProbeCaller.channel(node.tlsPort(), true, proxy, roots, SslProvider.OPENSSL);
+                    open.add(channel);
+                    assertEquals(Outcome.OK, ProbeCaller.call(channel, ProbeCaller.Method.PUBLIC, null, Map.of())
+                            .outcome());
+                }
+                ProbeCaller.Result refused = ProbeCaller.callOnce(node.tlsPort(), true, proxy, roots, SslProvider.JDK,
+                        ProbeCaller.Method.PUBLIC, null, Map.of());
+                assertNotEquals(Outcome.OK, refused.outcome(), "a fourth connection is refused while three are open");
+                assertEquals(1, node.runtime().security().limitCounters()
+                        .count(io.gitward.security.audit.LimitCounters.Limit.MAX_CONNECTIONS));
+            } finally {
+                open.forEach(ManagedChannel::shutdownNow);
+            }
+            org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS)
+                    .until(() -> node.runtime().security().connections().size() == 0);
+            assertEquals(Outcome.OK, ProbeCaller.callOnce(node.tlsPort(), true, proxy, roots, SslProvider.JDK,
+                    ProbeCaller.Method.PUBLIC, null, Map.of()).outcome(), "the node serves again");
         }
     }
 
