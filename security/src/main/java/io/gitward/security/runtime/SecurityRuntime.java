@@ -8,6 +8,7 @@ import io.gitward.security.audit.SecurityMetrics;
 import io.gitward.security.authz.AccessPolicy;
 import io.gitward.security.authz.CallAudit;
 import io.gitward.security.authz.ConnectionRegistry;
+import io.gitward.security.authz.DialedConnections;
 import io.gitward.security.authz.MethodRegistry;
 import io.gitward.security.authz.PeerAuthenticationFilter;
 import io.gitward.security.authz.ScopePolicy;
@@ -66,6 +67,7 @@ public final class SecurityRuntime implements AutoCloseable {
     private final AuditLog audit;
     private final SecurityMetrics metrics = new SecurityMetrics();
     private final ConnectionRegistry registry;
+    private final DialedConnections dialed = new DialedConnections();
     private final SecurityInterceptor interceptor;
     private final PeerAuthenticationFilter filter;
     private final ReloadableSslContext serverContext;
@@ -103,7 +105,8 @@ public final class SecurityRuntime implements AutoCloseable {
         this.httpServerContext = key == null ? null : new ReloadableSslContext(TlsContexts.httpServer(credentials, key,
                 settings.flags().flags().clientAuth(), settings.provider()));
         this.callAudit = new CallAudit(audit, metrics);
-        this.outbound = new OutboundChannels(credentials, settings.provider(), () -> flags.get().flags(), this.tokens::get);
+        this.outbound = new OutboundChannels(credentials, settings.provider(), () -> flags.get().flags(), this.tokens::get,
+                dialed, workerGroup);
         this.background = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "gitward-security-reload");
             thread.setDaemon(true);
@@ -258,24 +261,32 @@ public final class SecurityRuntime implements AutoCloseable {
     }
 
     /**
-     * Closes every connection whose client certificate is now revoked. Other changes (a CA removed from the
-     * bundle) apply to new handshakes only; the maximum connection age bounds how long older ones live.
+     * Closes every connection whose peer certificate is now revoked: accepted ones by their client certificate,
+     * dialed ones by their server certificate. Other changes (a CA removed from the bundle) apply to new
+     * handshakes only; the maximum connection age bounds how long older ones live.
      */
     private void recheckConnections(TrustState trust) {
-        List<String> closed = registry.closeWhere(chain -> {
-            try {
-                credentials.validate(chain, Purpose.TLS_CLIENT, false);
-                return true;
-            } catch (CertificateRejectedException e) {
-                if (e.reason() != RejectReason.REVOKED) {
-                    return true;
-                }
-                LOG.warn("closing connection: {}", e.getMessage());
-                return false;
-            }
-        });
+        List<String> closed = registry.closeWhere(chain -> notRevoked(chain, Purpose.TLS_CLIENT));
         if (!closed.isEmpty()) {
             LOG.warn("closed {} connection(s) of revoked certificates: {}", closed.size(), closed);
+        }
+        List<String> dialedClosed = dialed.closeWhere(chain -> notRevoked(chain, Purpose.TLS_SERVER));
+        if (!dialedClosed.isEmpty()) {
+            LOG.warn("closed {} connection(s) this node dialed to peers whose certificate is revoked: {}",
+                    dialedClosed.size(), dialedClosed);
+        }
+    }
+
+    private boolean notRevoked(List<java.security.cert.X509Certificate> chain, Purpose purpose) {
+        try {
+            credentials.validate(chain, purpose, false);
+            return true;
+        } catch (CertificateRejectedException e) {
+            if (e.reason() != RejectReason.REVOKED) {
+                return true;
+            }
+            LOG.warn("closing connection: {}", e.getMessage());
+            return false;
         }
     }
 
@@ -370,6 +381,11 @@ public final class SecurityRuntime implements AutoCloseable {
 
     public ConnectionRegistry connections() {
         return registry;
+    }
+
+    /** The connections this node dialed through {@link #outbound()} (or a dialer given it), cut on revocation. */
+    public DialedConnections dialedConnections() {
+        return dialed;
     }
 
     public OutboundChannels outbound() {
