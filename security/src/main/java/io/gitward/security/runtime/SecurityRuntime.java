@@ -243,6 +243,10 @@ public final class SecurityRuntime implements AutoCloseable {
                         throw new KeyMaterialException(settings.certificateChain() + " now names " + next.identity()
                                 + " instead of " + current.identity() + "; a node cannot change identity by reload");
                     }
+                    if (next.sameAs(current)) {
+                        // The set was published again with only its bundle or CRL changed: nothing to rebuild.
+                        return "unchanged, still " + current;
+                    }
                     credentials.updateKeyMaterial(next);
                     return "now " + next;
                 });
@@ -257,7 +261,9 @@ public final class SecurityRuntime implements AutoCloseable {
                     settings.replayCapacity()));
             return "the token file (secrets not logged)";
         });
-        return List.of(key, trust, tokenFile);
+        // Trust first: a new CRL (a revocation) is the most urgent change; a key from a new CA comes with or after
+        // a bundle that trusts it, so loading the bundle first never hurts.
+        return List.of(trust, key, tokenFile);
     }
 
     /**
