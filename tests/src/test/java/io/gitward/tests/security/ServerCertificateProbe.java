@@ -12,11 +12,11 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.X509TrustManager;
 
 /** Opens a fresh TLS connection and reports the serial of the certificate the node presents on it. */
-final class ServerCertificateProbe {
+public final class ServerCertificateProbe {
     private ServerCertificateProbe() {
     }
 
-    static BigInteger serialOf(int port, ProbeCaller.ClientIdentity client) throws Exception {
+    public static BigInteger serialOf(int port, ProbeCaller.ClientIdentity client) throws Exception {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);
         keys.setKeyEntry("client", client.key(), new char[0], client.chain().toArray(new X509Certificate[0]));
@@ -47,6 +47,13 @@ final class ServerCertificateProbe {
             parameters.setApplicationProtocols(new String[] {"h2"});
             socket.setSSLParameters(parameters);
             socket.startHandshake();
+            // Wait for the server's first HTTP/2 frame: closing at once could cut the server's side of the handshake
+            // short, and the node would count a failed handshake that was only this probe hanging up.
+            try {
+                socket.getInputStream().read();
+            } catch (java.io.IOException e) {
+                // no frame within the timeout: the serial is known all the same
+            }
         }
         return seen.get().getSerialNumber();
     }
