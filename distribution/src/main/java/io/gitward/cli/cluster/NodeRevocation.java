@@ -53,6 +53,7 @@ final class NodeRevocation {
                     Duration.ofSeconds(manifest.leafTtlSeconds()), Duration.ofSeconds(manifest.crlValiditySeconds()));
             Map<String, Long> crls = new LinkedHashMap<>();
             List<String> serials = new ArrayList<>();
+            List<String> skipped = new ArrayList<>();
             for (Path dir : pki.present()) {
                 CertificateAuthority ca = open(pki, dir);
                 try {
@@ -60,13 +61,14 @@ final class NodeRevocation {
                         serials.add(entry.serial());
                     }
                 } catch (PkiException e) {
-                    continue; // this CA holds no valid certificate of the identity
+                    skipped.add(e.getMessage()); // typically: this CA holds no valid certificate of the identity
+                    continue;
                 }
                 crls.put(ca.issuingCertificate().getSubjectX500Principal().getName(), crlNumber(ca));
             }
             if (serials.isEmpty()) {
-                throw new ClusterException(role.name().toLowerCase(Locale.ROOT) + "/" + name + " holds no certificate that is"
-                        + " not revoked already");
+                throw new ClusterException("nothing revoked for " + role.name().toLowerCase(Locale.ROOT) + "/" + name + ": "
+                        + String.join("; ", skipped));
             }
             for (Path dir : identities.keySet()) {
                 pki.refreshTrust(dir);

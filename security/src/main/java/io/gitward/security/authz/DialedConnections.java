@@ -18,6 +18,7 @@ import java.util.function.Predicate;
  */
 public final class DialedConnections {
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
+    private final List<Runnable> beforeClosing = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** The socket channels outbound gRPC channels are built with: each registers itself here. */
     public ChannelFactory<Channel> factory() {
@@ -27,6 +28,14 @@ public final class DialedConnections {
             channel.closeFuture().addListener(future -> channels.remove(channel));
             return channel;
         };
+    }
+
+    /**
+     * Runs {@code hook} before connections are closed: a dialer makes its next handshakes full ones there, so the
+     * re-dial that follows a close cannot resume the session of the connection just closed.
+     */
+    public void beforeClosing(Runnable hook) {
+        beforeClosing.add(hook);
     }
 
     public int size() {
@@ -40,13 +49,20 @@ public final class DialedConnections {
      * @return the remote addresses closed
      */
     public List<String> closeWhere(Predicate<List<X509Certificate>> stillValid) {
-        List<String> closed = new ArrayList<>();
+        List<Channel> refused = new ArrayList<>();
         for (Channel channel : channels) {
             List<X509Certificate> chain = ConnectionRegistry.peerChain(channel);
             if (chain != null && !stillValid.test(chain)) {
-                ConnectionRegistry.cut(channel);
-                closed.add(ConnectionRegistry.describe(channel.remoteAddress()));
+                refused.add(channel);
             }
+        }
+        if (!refused.isEmpty()) {
+            beforeClosing.forEach(Runnable::run);
+        }
+        List<String> closed = new ArrayList<>();
+        for (Channel channel : refused) {
+            ConnectionRegistry.cut(channel);
+            closed.add(ConnectionRegistry.describe(channel.remoteAddress()));
         }
         return closed;
     }

@@ -74,8 +74,20 @@ public final class OutboundChannels {
         this.tokens = requireNonNull(tokens, "tokens");
         credentials.onKeyMaterialChange(key -> rebuildAll());
         // Fresh contexts on every CRL or bundle change: a client context caches sessions, and a resumed session
-        // skips the server's certificate, so a peer revoked since could be reached again without any check.
-        credentials.onTrustChange(trust -> rebuildAll());
+        // skips the server's certificate, so a peer revoked since could be reached again without any check. Until
+        // the rebuild is done no session is resumed (the runtime may close connections to a revoked peer first).
+        credentials.onTrustChange(trust -> {
+            forgetSessions();
+            rebuildAll();
+        });
+        if (dialed != null) {
+            dialed.beforeClosing(this::forgetSessions);
+        }
+    }
+
+    /** No handshake resumes a session cached so far, until the contexts are rebuilt. */
+    public void forgetSessions() {
+        contexts.values().forEach(ReloadableSslContext::forgetSessions);
     }
 
     /**

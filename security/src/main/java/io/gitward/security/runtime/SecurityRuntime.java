@@ -105,6 +105,9 @@ public final class SecurityRuntime implements AutoCloseable {
         this.httpServerContext = key == null ? null : new ReloadableSslContext(TlsContexts.httpServer(credentials, key,
                 settings.flags().flags().clientAuth(), settings.provider()));
         this.callAudit = new CallAudit(audit, metrics);
+        // Before the outbound channels' own listener: revoked peers are cut off first, the slower rebuild of the
+        // client contexts comes after (no session is resumed in between, see DialedConnections#beforeClosing).
+        credentials.onTrustChange(this::recheckConnections);
         this.outbound = new OutboundChannels(credentials, settings.provider(), () -> flags.get().flags(), this.tokens::get,
                 dialed, workerGroup);
         this.background = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -112,7 +115,6 @@ public final class SecurityRuntime implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        credentials.onTrustChange(this::recheckConnections);
         credentials.onKeyMaterialChange(this::rebuildServerContext);
         this.watchedFiles = watch();
     }

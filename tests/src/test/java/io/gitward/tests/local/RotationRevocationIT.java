@@ -241,6 +241,10 @@ class RotationRevocationIT {
                 figures.put("refusal-ms", Long.toString(refusalMillis));
                 figures.put("close-ms-max", Long.toString(closeMillis));
                 figures.put("connections-closed", Integer.toString(peered.size()));
+                // A dial made now is certainly a new handshake: the coordinator refuses it and counts it.
+                Status.Code afterwards = votes.vote();
+                revocationChecks.check("afterwards: a new connection of it is refused", VoteProbe.refused(afterwards),
+                        "a vote after the cut-off came back " + afterwards);
                 System.out.println("[revocation] " + victim + ": " + watch + "; CRL published at "
                         + view.publishedAt(ports.keySet()) + "\n" + view.revocationLog());
             }
