@@ -6,6 +6,7 @@ import io.gitward.cli.cluster.CaCommand;
 import io.gitward.cli.cluster.CheckCommand;
 import io.gitward.cli.cluster.DownCommand;
 import io.gitward.cli.cluster.PhaseCommand;
+import io.gitward.cli.cluster.RevokeNodeCommand;
 import io.gitward.cli.cluster.RotateCommand;
 import io.gitward.cli.cluster.StatusCommand;
 import io.gitward.cli.cluster.SuperviseCommand;
@@ -19,8 +20,8 @@ import picocli.CommandLine.Command;
 @Command(name = "gitward", mixinStandardHelpOptions = true, versionProvider = Gitward.Version.class,
         description = "Git storage cluster whose nodes authenticate each other with mutual TLS identities.",
         subcommands = {UpCommand.class, StatusCommand.class, ClientCommand.class, PhaseCommand.class, RotateCommand.class,
-            CaCommand.class, CheckCommand.class, AuditCommand.class, DownCommand.class, NodeCommand.class, SidecarCommand.class,
-            EchoAppCommand.class, PkiCommand.class,
+            CaCommand.class, RevokeNodeCommand.class, CheckCommand.class, AuditCommand.class, DownCommand.class,
+            NodeCommand.class, SidecarCommand.class, EchoAppCommand.class, PkiCommand.class,
             BenchCommand.class, SuperviseCommand.class})
 public final class Gitward implements Runnable {
     @CommandLine.Spec

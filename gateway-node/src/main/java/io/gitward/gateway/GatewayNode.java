@@ -50,7 +50,7 @@ public final class GatewayNode implements NodeApplication {
         // Its own dialer: whatever the phase, the gateway dials over TLS, presents its edge certificate (the proxy
         // honours a forwarded identity only from a verified edge) and never sends a token.
         OutboundChannels dialer = new OutboundChannels(security.credentials(), security.settings().provider(),
-                () -> asEdge(security.flags().flags()), () -> null);
+                () -> asEdge(security.flags().flags()), () -> null, security.dialedConnections(), security.workerGroup());
         if (security.flags().phase() < 2) {
             LOG.warn("phase {}: proxies verify client certificates only from phase 2; until then they cannot see that"
                     + " this gateway is an edge, and Git requests through it are refused", security.flags().phase());

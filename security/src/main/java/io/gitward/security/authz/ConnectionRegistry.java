@@ -183,7 +183,7 @@ public final class ConnectionRegistry {
      * Closes the socket at once, below the HTTP/2 handler: a plain {@code close()} would become a graceful
      * GOAWAY that lets open streams of a revoked peer run on. Streams are cancelled by the inactive event.
      */
-    private static void cut(Channel channel) {
+    static void cut(Channel channel) {
         channel.eventLoop().execute(() -> channel.unsafe().close(channel.unsafe().voidPromise()));
     }
 

@@ -2,6 +2,7 @@ package io.gitward.security.runtime;
 
 import static java.util.Objects.requireNonNull;
 
+import io.gitward.security.authz.DialedConnections;
 import io.gitward.security.authz.SecurityContext;
 import io.gitward.security.identity.NodeIdentity;
 import io.gitward.security.phase.OutboundToken;
@@ -21,6 +22,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -30,7 +33,8 @@ import javax.net.ssl.SSLException;
  * How this node dials its peers, following the outbound flags: TLS to a pinned identity (the handshake
  * fails, and nothing is sent, unless the server proves exactly that identity), this node's certificate when
  * the phase says so, and a fresh bearer token only where the phase still sends one. Client TLS contexts are
- * rebuilt when the node's key rotates; open connections keep working.
+ * rebuilt when the node's key or trust changes; open connections keep working, except those to a peer whose
+ * certificate got revoked, which the runtime closes (see {@link io.gitward.security.authz.DialedConnections}).
  */
 public final class OutboundChannels {
     private final NodeCredentials credentials;
@@ -38,6 +42,9 @@ public final class OutboundChannels {
     private final Supplier<PhaseFlags> flags;
     private final Supplier<Tokens> tokens;
     private final Map<NodeIdentity, ReloadableSslContext> contexts = new ConcurrentHashMap<>();
+    /** Where dialed connections are tracked (and the event loops they run on); null: gRPC's defaults, untracked. */
+    private final DialedConnections dialed;
+    private final EventLoopGroup loops;
     /**
      * The flags dials follow: updated only after the client contexts were rebuilt for them, so a channel that
      * re-dials for a new phase never gets a context of the old one (e.g. one without the client certificate).
@@ -46,12 +53,41 @@ public final class OutboundChannels {
 
     public OutboundChannels(NodeCredentials credentials, TlsProvider provider, Supplier<PhaseFlags> flags,
             Supplier<Tokens> tokens) {
+        this(credentials, provider, flags, tokens, null, null);
+    }
+
+    /**
+     * Like the four-argument constructor, and every connection dialed is registered in {@code dialed} (running on
+     * {@code loops}), so the node can close the ones whose server certificate gets revoked.
+     */
+    public OutboundChannels(NodeCredentials credentials, TlsProvider provider, Supplier<PhaseFlags> flags,
+            Supplier<Tokens> tokens, DialedConnections dialed, EventLoopGroup loops) {
+        if ((dialed == null) != (loops == null)) {
+            throw new IllegalArgumentException("tracked connections need their event loops, and the other way round");
+        }
+        this.dialed = dialed;
+        this.loops = loops;
         this.credentials = requireNonNull(credentials, "credentials");
         this.provider = requireNonNull(provider, "provider");
         this.flags = requireNonNull(flags, "flags");
         this.dialFlags = flags.get();
         this.tokens = requireNonNull(tokens, "tokens");
         credentials.onKeyMaterialChange(key -> rebuildAll());
+        // Fresh contexts on every CRL or bundle change: a client context caches sessions, and a resumed session
+        // skips the server's certificate, so a peer revoked since could be reached again without any check. Until
+        // the rebuild is done no session is resumed (the runtime may close connections to a revoked peer first).
+        credentials.onTrustChange(trust -> {
+            forgetSessions();
+            rebuildAll();
+        });
+        if (dialed != null) {
+            dialed.beforeClosing(this::forgetSessions);
+        }
+    }
+
+    /** No handshake resumes a session cached so far, until the contexts are rebuilt. */
+    public void forgetSessions() {
+        contexts.values().forEach(ReloadableSslContext::forgetSessions);
     }
 
     /**
@@ -97,6 +133,10 @@ public final class OutboundChannels {
         if (callbacksOnTransport) {
             builder.directExecutor();
         }
+        if (dialed != null) {
+            // A custom channel type (connection tracking) means gRPC wants the event loops from us too.
+            builder.channelFactory(dialed.factory(), InetSocketAddress.class).eventLoopGroup(loops);
+        }
         return builder.build();
     }
 
@@ -126,7 +166,10 @@ public final class OutboundChannels {
         return TlsContexts.client(credentials, key, expected, provider);
     }
 
-    /** Called when the key rotates or the outbound flags change: contexts first, then the flags dials follow. */
+    /**
+     * Called when the key rotates, the trust changes or the outbound flags change: contexts first (with empty
+     * session caches), then the flags dials follow.
+     */
     public synchronized void rebuildAll() {
         PhaseFlags next = flags.get();
         for (Map.Entry<NodeIdentity, ReloadableSslContext> entry : contexts.entrySet()) {

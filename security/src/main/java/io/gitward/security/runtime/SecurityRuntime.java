@@ -9,6 +9,7 @@ import io.gitward.security.audit.SecurityMetrics;
 import io.gitward.security.authz.AccessPolicy;
 import io.gitward.security.authz.CallAudit;
 import io.gitward.security.authz.ConnectionRegistry;
+import io.gitward.security.authz.DialedConnections;
 import io.gitward.security.authz.LimitWatch;
 import io.gitward.security.authz.MethodRegistry;
 import io.gitward.security.authz.PeerAuthenticationFilter;
@@ -76,6 +77,7 @@ public final class SecurityRuntime implements AutoCloseable {
     private final ConnectionRegistry probeRegistry;
     private final LimitWatch limitWatch;
     private final LimitWatch probeLimitWatch;
+    private final DialedConnections dialed = new DialedConnections();
     private final SecurityInterceptor interceptor;
     private final PeerAuthenticationFilter filter;
     private final ReloadableSslContext serverContext;
@@ -120,13 +122,16 @@ public final class SecurityRuntime implements AutoCloseable {
         this.httpServerContext = key == null ? null : new ReloadableSslContext(TlsContexts.httpServer(credentials, key,
                 settings.flags().flags().clientAuth(), settings.provider()));
         this.callAudit = new CallAudit(audit, metrics);
-        this.outbound = new OutboundChannels(credentials, settings.provider(), () -> flags.get().flags(), this.tokens::get);
+        // Before the outbound channels' own listener: revoked peers are cut off first, the slower rebuild of the
+        // client contexts comes after (no session is resumed in between, see DialedConnections#beforeClosing).
+        credentials.onTrustChange(this::recheckConnections);
+        this.outbound = new OutboundChannels(credentials, settings.provider(), () -> flags.get().flags(), this.tokens::get,
+                dialed, workerGroup);
         this.background = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "gitward-security-reload");
             thread.setDaemon(true);
             return thread;
         });
-        credentials.onTrustChange(this::recheckConnections);
         credentials.onKeyMaterialChange(this::rebuildServerContext);
         this.watchedFiles = watch();
     }
@@ -301,6 +306,10 @@ public final class SecurityRuntime implements AutoCloseable {
                         throw new KeyMaterialException(settings.certificateChain() + " now names " + next.identity()
                                 + " instead of " + current.identity() + "; a node cannot change identity by reload");
                     }
+                    if (next.sameAs(current)) {
+                        // The set was published again with only its bundle or CRL changed: nothing to rebuild.
+                        return "unchanged, still " + current;
+                    }
                     credentials.updateKeyMaterial(next);
                     return "now " + next;
                 });
@@ -315,28 +324,38 @@ public final class SecurityRuntime implements AutoCloseable {
                     settings.replayCapacity()));
             return "the token file (secrets not logged)";
         });
-        return List.of(key, trust, tokenFile);
+        // Trust first: a new CRL (a revocation) is the most urgent change; a key from a new CA comes with or after
+        // a bundle that trusts it, so loading the bundle first never hurts.
+        return List.of(trust, key, tokenFile);
     }
 
     /**
-     * Closes every connection whose client certificate is now revoked. Other changes (a CA removed from the
-     * bundle) apply to new handshakes only; the maximum connection age bounds how long older ones live.
+     * Closes every connection whose peer certificate is now revoked: accepted ones by their client certificate,
+     * dialed ones by their server certificate. Other changes (a CA removed from the bundle) apply to new
+     * handshakes only; the maximum connection age bounds how long older ones live.
      */
     private void recheckConnections(TrustState trust) {
-        List<String> closed = registry.closeWhere(chain -> {
-            try {
-                credentials.validate(chain, Purpose.TLS_CLIENT, false);
-                return true;
-            } catch (CertificateRejectedException e) {
-                if (e.reason() != RejectReason.REVOKED) {
-                    return true;
-                }
-                LOG.warn("closing connection: {}", e.getMessage());
-                return false;
-            }
-        });
+        List<String> closed = registry.closeWhere(chain -> notRevoked(chain, Purpose.TLS_CLIENT));
         if (!closed.isEmpty()) {
             LOG.warn("closed {} connection(s) of revoked certificates: {}", closed.size(), closed);
+        }
+        List<String> dialedClosed = dialed.closeWhere(chain -> notRevoked(chain, Purpose.TLS_SERVER));
+        if (!dialedClosed.isEmpty()) {
+            LOG.warn("closed {} connection(s) this node dialed to peers whose certificate is revoked: {}",
+                    dialedClosed.size(), dialedClosed);
+        }
+    }
+
+    private boolean notRevoked(List<java.security.cert.X509Certificate> chain, Purpose purpose) {
+        try {
+            credentials.validate(chain, purpose, false);
+            return true;
+        } catch (CertificateRejectedException e) {
+            if (e.reason() != RejectReason.REVOKED) {
+                return true;
+            }
+            LOG.warn("closing connection: {}", e.getMessage());
+            return false;
         }
     }
 
@@ -453,6 +472,11 @@ public final class SecurityRuntime implements AutoCloseable {
 
     public ConnectionRegistry connections() {
         return registry;
+    }
+
+    /** The connections this node dialed through {@link #outbound()} (or a dialer given it), cut on revocation. */
+    public DialedConnections dialedConnections() {
+        return dialed;
     }
 
     public OutboundChannels outbound() {

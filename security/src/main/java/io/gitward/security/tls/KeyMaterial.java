@@ -96,6 +96,11 @@ public final class KeyMaterial {
         return identity;
     }
 
+    /** The same key and the same chain, certificate for certificate (e.g. the files were published again as they were). */
+    public boolean sameAs(KeyMaterial other) {
+        return other != null && chain.equals(other.chain) && java.util.Arrays.equals(key.getEncoded(), other.key.getEncoded());
+    }
+
     @Override
     public String toString() {
         return identity + " (serial " + Certificates.serialHex(leaf()) + ")";

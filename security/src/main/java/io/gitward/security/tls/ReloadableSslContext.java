@@ -16,6 +16,8 @@ import javax.net.ssl.SSLSessionContext;
  */
 public final class ReloadableSslContext extends SslContext {
     private volatile SslContext current;
+    /** Until the next swap, engines are made without the peer's address: no cached session can be resumed. */
+    private volatile boolean forgetSessions;
 
     public ReloadableSslContext(SslContext initial) {
         this.current = requireNonNull(initial, "initial");
@@ -27,6 +29,16 @@ public final class ReloadableSslContext extends SslContext {
             throw new IllegalArgumentException("cannot swap a client context for a server context");
         }
         current = next;
+        forgetSessions = false;
+    }
+
+    /**
+     * From now until the next {@link #swap}, no handshake resumes a session cached before: a client context's
+     * cache would skip the server's certificate, and the trust that accepted it may have changed. Cheap, so it can
+     * come before closing connections, while the rebuild that ends it comes after.
+     */
+    public void forgetSessions() {
+        forgetSessions = true;
     }
 
     public SslContext current() {
@@ -55,7 +67,8 @@ public final class ReloadableSslContext extends SslContext {
 
     @Override
     public SSLEngine newEngine(ByteBufAllocator alloc, String peerHost, int peerPort) {
-        return current.newEngine(alloc, peerHost, peerPort);
+        // Session caches are looked up by peer host and port; an engine without them always does a full handshake.
+        return forgetSessions ? current.newEngine(alloc) : current.newEngine(alloc, peerHost, peerPort);
     }
 
     @Override

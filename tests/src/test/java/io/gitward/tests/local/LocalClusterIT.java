@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The local cluster as an operator uses it, through {@code ./gitward} processes: {@code up} starts five node
  * processes and prints client commands that work; {@code status} and {@code audit} describe the real cluster;
  * {@code phase} walks 0 to 6 and back under a steady read/write loop without one failed call, and refuses a
- * step while the audit shows a caller it would break; {@code down} stops everything.
+ * step while the audit shows a caller it would break; {@code down} stops everything. Rotation, CA rollover and
+ * revocation under load are {@link RotationRevocationIT}.
  */
 class LocalClusterIT {
     private static final Duration COMMAND = Duration.ofMinutes(4);
@@ -207,73 +208,6 @@ class LocalClusterIT {
             assertEquals(List.of(), load.failures(), "failed calls while the phase changed");
             assertTrue(load.succeeded() > 60, "calls made: " + load.succeeded());
         }
-    }
-
-    @Test
-    void rotationAndACaRolloverUnderLoadFailNoCallAndTheOldCaIsRefusedAfterwards() throws Exception {
-        cluster = dir.resolve("rotation");
-        assertEquals(0, gitward("up", "--dir", cluster.toString()).exitCode());
-        assertEquals(0, gitward("client", "--dir", cluster.toString(), "create", "rotate.git").exitCode());
-        Path oldClient = Files.createDirectories(dir.resolve("old-client"));
-        for (String file : List.of("chain.pem", "key.pem")) {
-            Files.copy(cluster.resolve("clients/client-1/tls/" + file), oldClient.resolve(file));
-        }
-        JsonNode before = Json.mapper().readTree(jsonOf(gitward("status", "--dir", cluster.toString(), "--json")));
-        String oldRoot = before.get("nodes").get(0).get("root_fingerprints").get(0).asText();
-
-        try (ClusterLoad load = ClusterLoad.start(cluster, "rotate.git")) {
-            load.awaitCalls(20);
-            assertRefused(gitward("ca", "activate", "--dir", cluster.toString()), "run ./gitward ca prepare first");
-            assertRefused(gitward("ca", "retire", "--dir", cluster.toString()), "no previous CA");
-            succeeds("rotate");
-            JsonNode rotated = Json.mapper().readTree(jsonOf(gitward("status", "--dir", cluster.toString(), "--json")));
-            for (int i = 0; i < 5; i++) {
-                assertFalse(rotated.get("nodes").get(i).get("certificate_serial").asText().equals(
-                        before.get("nodes").get(i).get("certificate_serial").asText()), "new serial on node " + i);
-            }
-            load.awaitCalls(load.succeeded() + 20);
-            succeeds("ca", "prepare");
-            assertRefused(gitward("ca", "prepare", "--dir", cluster.toString()), "rollover is in progress");
-            succeeds("ca", "activate");
-            load.awaitCalls(load.succeeded() + 20);
-            succeeds("ca", "retire");
-            load.awaitCalls(load.succeeded() + 20);
-            load.stop();
-            assertEquals(List.of(), load.failures(), "failed calls during rotation and CA rollover");
-        }
-        JsonNode after = Json.mapper().readTree(jsonOf(gitward("status", "--dir", cluster.toString(), "--json")));
-        String newRoot = after.get("nodes").get(0).get("root_fingerprints").get(0).asText();
-        assertFalse(newRoot.equals(oldRoot));
-        for (JsonNode node : after.get("nodes")) {
-            assertEquals(List.of(newRoot), List.of(node.get("root_fingerprints").get(0).asText()), node.toString());
-            assertEquals(1, node.get("root_fingerprints").size(), "only the new root: " + node);
-        }
-        JsonNode manifest = Json.mapper().readTree(cluster.resolve("cluster.json").toFile());
-        String proxy = "127.0.0.1:" + manifest.get("nodes").get(4).get("tls_port").asInt();
-        Path current = cluster.resolve("clients/client-1/tls");
-        GitwardProcess.Result oldLeaf = listAs(proxy, oldClient.resolve("chain.pem"), oldClient.resolve("key.pem"));
-        assertEquals(1, oldLeaf.exitCode(), "a leaf of the retired CA is refused: " + oldLeaf.output());
-        assertTrue(oldLeaf.output().contains("UNAVAILABLE"), oldLeaf.output());
-        GitwardProcess.Result newLeaf = listAs(proxy, current.resolve("chain.pem"), current.resolve("key.pem"));
-        assertEquals(0, newLeaf.exitCode(), "the same call with the current leaf: " + newLeaf.output());
-    }
-
-    private GitwardProcess.Result listAs(String proxy, Path chain, Path key) throws Exception {
-        return gitward("client", "--address", proxy, "--ca", cluster.resolve("clients/client-1/tls/roots.pem").toString(),
-                "--server-id", "spiffe://local.gitward/proxy/proxy-1", "--cert", chain.toString(), "--key", key.toString(),
-                "list", "rotate.git");
-    }
-
-    private void succeeds(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(args));
-        command.addAll(List.of("--dir", cluster.toString()));
-        GitwardProcess.Result result = gitward(command.toArray(String[]::new));
-        assertEquals(0, result.exitCode(), String.join(" ", command) + "\n" + result.output());
-    }
-
-    private static void assertRefused(GitwardProcess.Result result, String reason) {
-        assertEquals(1, result.exitCode(), result.output());
-        assertTrue(result.output().contains(reason), result.output());
     }
 
     private void phase(String... args) throws Exception {

@@ -47,6 +47,13 @@ public final class ServerCertificateProbe {
             parameters.setApplicationProtocols(new String[] {"h2"});
             socket.setSSLParameters(parameters);
             socket.startHandshake();
+            // Wait for the server's first HTTP/2 frame: closing at once could cut the server's side of the handshake
+            // short, and the node would count a failed handshake that was only this probe hanging up.
+            try {
+                socket.getInputStream().read();
+            } catch (java.io.IOException e) {
+                // no frame within the timeout: the serial is known all the same
+            }
         }
         return seen.get().getSerialNumber();
     }
