@@ -1,16 +1,10 @@
 package io.gitward.tests.consistency;
 
-import io.gitward.proto.FindRefRequest;
 import io.gitward.proto.FindRefResponse;
-import io.gitward.proto.RefServiceGrpc;
-import io.gitward.tests.proxy.ProxyClients;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -22,8 +16,6 @@ import java.util.function.Consumer;
  * operation of the register "the branch's head". After a refused or unknown append the client reads again.
  */
 final class ChainClient implements Runnable {
-    private static final long DEADLINE_MILLIS = 5000;
-
     /** How an append is made: a CommitFiles call, a git push, ... */
     interface Appender {
         /**
@@ -98,17 +90,9 @@ final class ChainClient implements Runnable {
 
     private Status.Code read(boolean primary) {
         int id = ids.incrementAndGet();
-        RefServiceGrpc.RefServiceBlockingStub stub = RefServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
-        if (primary) {
-            Metadata headers = new Metadata();
-            headers.put(RegisterClient.ROUTE, "primary");
-            stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-        }
         long invoke = System.nanoTime();
         try {
-            FindRefResponse response = stub.findRef(FindRefRequest.newBuilder()
-                    .setRepository(ProxyClients.repository(ref.path())).setName(ref.ref()).build());
+            FindRefResponse response = RegisterClient.findRef(channel, ref, primary);
             String value = response.getFound() ? response.getReference().getTarget() : null;
             record.accept(new RegisterClient.Recorded(Operation.read(id, name, ref.key(), invoke, System.nanoTime(), value),
                     Status.Code.OK, primary, ""));

@@ -100,17 +100,9 @@ final class RegisterClient implements Runnable {
 
     private Status.Code read(Ref ref, boolean primary) {
         int id = ids.incrementAndGet();
-        RefServiceGrpc.RefServiceBlockingStub stub = RefServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
-        if (primary) {
-            Metadata headers = new Metadata();
-            headers.put(ROUTE, "primary");
-            stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-        }
         long invoke = System.nanoTime();
         try {
-            FindRefResponse response = stub.findRef(FindRefRequest.newBuilder()
-                    .setRepository(ProxyClients.repository(ref.path())).setName(ref.ref()).build());
+            FindRefResponse response = findRef(channel, ref, primary);
             long end = System.nanoTime();
             String value = response.getFound() ? response.getReference().getTarget() : null;
             belief.put(ref, value);
@@ -126,6 +118,19 @@ final class RegisterClient implements Runnable {
                     String.valueOf(e.getStatus().getDescription())));
             return e.getStatus().getCode();
         }
+    }
+
+    /** FindRef through the proxy, routed to the primary when asked ({@code gitward-route: primary}). */
+    static FindRefResponse findRef(ManagedChannel channel, Ref ref, boolean primary) {
+        RefServiceGrpc.RefServiceBlockingStub stub = RefServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
+        if (primary) {
+            Metadata headers = new Metadata();
+            headers.put(ROUTE, "primary");
+            stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        }
+        return stub.findRef(FindRefRequest.newBuilder().setRepository(ProxyClients.repository(ref.path()))
+                .setName(ref.ref()).build());
     }
 
     /** A CAS from the value last seen (null: absent), or a blind write (no old value). */

@@ -207,7 +207,7 @@ class OutcomeTableTest {
             int port = caller.tls() ? node.tlsPort() : plaintextPorts.get(kind);
             Map<String, List<String>> headers = new LinkedHashMap<>();
             if (caller.forwarded() != null) {
-                headers.put(FORWARDED_HEADER, List.of(urlEscapedPem(caller.forwarded().chain())));
+                headers.put(FORWARDED_HEADER, List.of(ProbeCaller.forwardedHeaderValue(caller.forwarded().chain())));
             }
             Map<String, Long> before = node.runtime().security().credentials().failures().snapshot();
             io.grpc.ManagedChannel channel = ProbeCaller.channel(port, caller.tls(), caller.identity(), roots, provider);
@@ -279,19 +279,5 @@ class OutcomeTableTest {
                     Clock.fixed(Instant.now().minusSeconds(3600), ZoneOffset.UTC), 10).issue();
             default -> throw new IllegalArgumentException(kind);
         };
-    }
-
-    /** The header an nginx edge sets from {@code $ssl_client_escaped_cert}. */
-    static String urlEscapedPem(List<X509Certificate> chain) {
-        String pem = Pem.encodeCertificates(List.of(chain.get(0)));
-        StringBuilder escaped = new StringBuilder();
-        for (char c : pem.toCharArray()) {
-            if (Character.isLetterOrDigit(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-                escaped.append(c);
-            } else {
-                escaped.append(String.format("%%%02X", (int) c));
-            }
-        }
-        return escaped.toString();
     }
 }
