@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -150,11 +151,13 @@ class LocalClusterIT {
         assertTrue(gitward("client", "--dir", cluster.toString(), "read", "demo.git", "README.md").output()
                 .contains("hello"));
         JsonNode running = Json.mapper().readTree(jsonOf(gitward("status", "--dir", cluster.toString(), "--json")));
+        List<ProcessHandle> killed = new ArrayList<>();
         for (JsonNode node : running.get("nodes")) {
-            ProcessHandle.of(node.get("pid").asLong()).ifPresent(ProcessHandle::destroyForcibly);
+            ProcessHandle.of(node.get("pid").asLong()).ifPresent(killed::add);
         }
-        ProcessHandle.of(running.get("supervisor").get("pid").asLong()).ifPresent(ProcessHandle::destroyForcibly);
-        Thread.sleep(500);
+        ProcessHandle.of(running.get("supervisor").get("pid").asLong()).ifPresent(killed::add);
+        killed.forEach(ProcessHandle::destroyForcibly);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> killed.stream().noneMatch(ProcessHandle::isAlive));
         assertTrue(Files.exists(cluster.resolve("nodes/proxy-1/node.pid")), "a crash leaves the pid file");
         GitwardProcess.Result recovered = gitward("up", "--dir", cluster.toString());
         assertEquals(0, recovered.exitCode(), recovered.output());
