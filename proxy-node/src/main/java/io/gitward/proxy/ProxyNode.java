@@ -8,6 +8,7 @@ import io.gitward.proxy.replication.ReplicaCalls;
 import io.gitward.proxy.route.HealthMonitor;
 import io.gitward.proxy.route.StorageNodes;
 import io.gitward.proxy.route.WritesInFlight;
+import io.gitward.proxy.store.CachingClusterStore;
 import io.gitward.proxy.store.ClusterStore;
 import io.gitward.proxy.store.JdbcClusterStore;
 import io.gitward.proxy.store.StoreException;
@@ -29,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,6 +50,7 @@ public final class ProxyNode implements NodeApplication {
     private ProxySettings settings;
     private StoreSettings storeSettings;
     private ClusterStore store;
+    private final List<String> forwardedServices = new ArrayList<>();
     private StorageNodes nodes;
     private HealthMonitor health;
     private EmbeddedCoordinator embedded;
@@ -69,7 +72,8 @@ public final class ProxyNode implements NodeApplication {
         List<BindableService> services = new ArrayList<>();
         services.add(transactions.start(security));
         try {
-            store = JdbcClusterStore.open(storeSettings, settings.virtualStorage());
+            ClusterStore opened = JdbcClusterStore.open(storeSettings, settings.virtualStorage());
+            store = storeSettings.exclusiveToThisProcess() ? new CachingClusterStore(opened) : opened;
         } catch (StoreException e) {
             throw new IllegalStateException("proxy.store: " + e.getMessage(), e);
         }
@@ -97,6 +101,7 @@ public final class ProxyNode implements NodeApplication {
                 new WritesInFlight(), routing, timer);
         for (ServerServiceDefinition definition : ProxyServices.create(MethodRegistry.instance(), context)) {
             services.add(() -> definition);
+            forwardedServices.add(definition.getServiceDescriptor().getName());
         }
         services.add(new ProxyAdminGrpcService(settings.virtualStorage(), node.name(), store, nodes, health, calls,
                 lockTimeout));
@@ -113,6 +118,16 @@ public final class ProxyNode implements NodeApplication {
         }
         return new RemoteCoordinator(new PeerEndpoint(NodeIdentity.of(trustDomain, "coordinator", configured.name()),
                 configured.tls(), configured.plaintext()), security);
+    }
+
+    /**
+     * The forwarded services relay without blocking (a route that may wait runs on the routing executor), so they
+     * run on the transport threads; the admin and transaction services, which read the store and wait for votes,
+     * do not.
+     */
+    @Override
+    public Set<String> transportServices() {
+        return Set.copyOf(forwardedServices);
     }
 
     @Override

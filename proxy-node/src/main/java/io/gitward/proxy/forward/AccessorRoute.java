@@ -6,6 +6,7 @@ import io.gitward.proxy.store.RepositoryState;
 import io.gitward.proxy.store.StoreException;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import java.util.Optional;
 import javax.net.ssl.SSLException;
 
 /**
@@ -27,7 +28,9 @@ final class AccessorRoute implements ProxiedCall.Route {
         Routes.checkTarget(repository, context);
         RepositoryState state;
         try {
-            state = context.store().repository(repository.getRelativePath()).orElseThrow(() -> Routes.unknown(repository));
+            Optional<RepositoryState> cached = context.store().cachedRepository(repository.getRelativePath());
+            state = (cached.isPresent() ? cached : context.store().repository(repository.getRelativePath()))
+                    .orElseThrow(() -> Routes.unknown(repository));
         } catch (StoreException e) {
             throw Routes.refusal(e);
         }
@@ -44,10 +47,13 @@ final class AccessorRoute implements ProxiedCall.Route {
         }
     }
 
-    /** One indexed read of the store and a channel from the cache: short enough to run in place. */
+    /**
+     * In place (on the transport thread) when the store holds the repository's state in memory: the rest is a
+     * choice among replicas and a channel, dialed lazily; a database read goes to the routing executor.
+     */
     @Override
-    public boolean startMayWait() {
-        return false;
+    public boolean startMayWait(Repository repository) {
+        return repository != null && context.store().cachedRepository(repository.getRelativePath()).isEmpty();
     }
 
     @Override

@@ -30,10 +30,11 @@ final class ProxiedCall extends ServerCall.Listener<byte[]> implements Upstream.
         void finish(ProxiedCall call);
 
         /**
-         * Whether {@link #start} may wait long (a write lock): then it runs on the routing executor, so the call's own
-         * events (a cancellation) are not held up behind it. A short start runs in place, saving a thread hand-off.
+         * Whether {@link #start} may wait (a write lock, a database read): then it runs on the routing executor, so
+         * neither the call's own events (a cancellation) nor the transport thread the proxied services run on are held
+         * up behind it. A start that cannot block runs in place, saving a thread hand-off.
          */
-        default boolean startMayWait() {
+        default boolean startMayWait(Repository repository) {
             return true;
         }
     }
@@ -145,7 +146,7 @@ final class ProxiedCall extends ServerCall.Listener<byte[]> implements Upstream.
                         + " message: " + e.getMessage()));
                 return;
             }
-            if (route.startMayWait()) {
+            if (route.startMayWait(repository)) {
                 routing.execute(context.wrap(() -> startRoute(repository)));
             } else {
                 startRoute(repository);

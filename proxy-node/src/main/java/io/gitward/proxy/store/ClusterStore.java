@@ -18,6 +18,14 @@ public interface ClusterStore extends AutoCloseable {
     /** The repository's state, or empty when the cluster does not know it. */
     Optional<RepositoryState> repository(String relativePath) throws StoreException;
 
+    /**
+     * The repository's state when this process holds a current copy of it, without reading the database (never
+     * blocks); empty when it must be read with {@link #repository}.
+     */
+    default Optional<RepositoryState> cachedRepository(String relativePath) {
+        return Optional.empty();
+    }
+
     /** Every repository, ordered by relative path. */
     List<RepositoryState> repositories() throws StoreException;
 

@@ -74,6 +74,15 @@ public record StoreSettings(String url, String user, Path passwordFile, int pool
                 + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0";
     }
 
+    /**
+     * Whether only this process can write the database: an H2 file without {@code AUTO_SERVER} (H2 locks the file
+     * for the process that opened it), as the embedded database is. Then the proxy may keep states in memory
+     * ({@link CachingClusterStore}); a PostgreSQL or H2 server database may be shared with other proxies.
+     */
+    public boolean exclusiveToThisProcess() {
+        return url.startsWith(H2_PREFIX + "file:") && !url.toUpperCase(java.util.Locale.ROOT).contains("AUTO_SERVER=TRUE");
+    }
+
     /** The URL with any {@code password=} parameter blanked, for messages and logs. */
     public String redactedUrl() {
         return redact(url);

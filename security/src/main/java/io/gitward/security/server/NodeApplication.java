@@ -4,6 +4,7 @@ import io.gitward.security.config.GitwardConfig;
 import io.gitward.security.runtime.SecurityRuntime;
 import io.grpc.BindableService;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What a kind of node adds to the shared runtime: its own config section and its gRPC services.
@@ -18,6 +19,15 @@ public interface NodeApplication extends AutoCloseable {
      * security runtime loaded (services read the caller and the authorization mode from it).
      */
     List<BindableService> services(SecurityRuntime security);
+
+    /**
+     * The names of this node's services (as in {@code gitward.RefService}) whose handlers never block: they run on
+     * the gRPC transport threads, one thread hand-off less per event. When any is named, every other service runs
+     * on an executor of the runtime, as all do when none is named (the default).
+     */
+    default Set<String> transportServices() {
+        return Set.of();
+    }
 
     /**
      * Called once every listener is bound, before the ready file is written, with the bound addresses by

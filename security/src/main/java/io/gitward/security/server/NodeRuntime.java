@@ -11,6 +11,7 @@ import io.gitward.security.runtime.SecuritySettings;
 import io.gitward.security.runtime.SecurityStartException;
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -27,10 +28,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +66,8 @@ public final class NodeRuntime implements AutoCloseable {
     private final String version = versionOf(NodeRuntime.class);
     private final String startedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
     private final ScheduledExecutorService configWatcher;
+    /** Runs the calls of services that may block, when the gRPC listeners run calls on their transport threads. */
+    private final ExecutorService callExecutor;
     private volatile String configSignature;
     private volatile ReadyFile ready;
     private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
@@ -81,6 +87,12 @@ public final class NodeRuntime implements AutoCloseable {
                 application::prometheusText));
         this.configWatcher = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "gitward-config-reload");
+            thread.setDaemon(true);
+            return thread;
+        });
+        AtomicInteger callThreads = new AtomicInteger();
+        this.callExecutor = application.transportServices().isEmpty() ? null : Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "gitward-calls-" + callThreads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });
@@ -169,11 +181,30 @@ public final class NodeRuntime implements AutoCloseable {
             security.limitOnly(builder).addService(health.getHealthService());
         } else {
             security.secure(builder, name.equals(NodeSettings.GRPC_TLS));
-            services.forEach(builder::addService);
+            addServices(builder);
         }
         Server server = bind(builder, name, address);
         servers.put(name, server);
         bound.put(name, ListenAddress.format((InetSocketAddress) server.getListenSockets().get(0)));
+    }
+
+    /**
+     * The services on a gRPC listener. When the application names services that never block, the listener runs
+     * calls on its transport threads (one thread hand-off less per event) and every other service on
+     * {@link #callExecutor}, as on a server with an executor.
+     */
+    private void addServices(NettyServerBuilder builder) {
+        if (callExecutor == null) {
+            services.forEach(builder::addService);
+            return;
+        }
+        builder.directExecutor();
+        Set<String> onTransport = application.transportServices();
+        for (BindableService service : services) {
+            ServerServiceDefinition definition = service.bindService();
+            builder.addService(onTransport.contains(definition.getServiceDescriptor().getName()) ? definition
+                    : OffloadedCalls.offload(definition, callExecutor));
+        }
     }
 
     private void openHttp(String name, ListenAddress address) throws NodeStartException {
@@ -368,6 +399,9 @@ public final class NodeRuntime implements AutoCloseable {
             }
         }
         servers.clear();
+        if (callExecutor != null) {
+            callExecutor.shutdownNow();
+        }
         // The operator endpoints close last: while calls drain, /readyz answers 503 "not ready" and /healthz 503
         // NOT_SERVING (docs/contracts.md section 10), so probes see the node leaving instead of a refused connection.
         httpListeners.values().forEach(listener -> listener.close(settings.shutdownGrace()));
