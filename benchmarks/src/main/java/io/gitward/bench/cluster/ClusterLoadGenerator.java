@@ -35,6 +35,9 @@ import java.util.concurrent.TimeUnit;
  * <p>{@code java -cp 'lib/*' io.gitward.bench.cluster.ClusterLoadGenerator PLAN.json RESULT.json}
  */
 public final class ClusterLoadGenerator {
+    /** The longest a variant is driven to reach its scenario's warm-up call count. */
+    private static final java.time.Duration WARMUP_BY_CALLS_CAP = java.time.Duration.ofSeconds(120);
+
     public static final String SIGNAL = "@@";
 
     private final LoadPlan plan;
@@ -83,13 +86,24 @@ public final class ClusterLoadGenerator {
                 connections.put(target.label(), connection);
                 channels.put(target.label(), connection.open());
             }
-            int most = java.util.stream.Stream.concat(group.inFlight().stream(), group.openInFlight().stream())
-                    .mapToInt(Integer::intValue).max().orElse(1);
-            for (LoadPlan.Target target : group.variants()) {
-                if (plan.variantWarmupMillis() > 0 && !target.rotating()) {
-                    engine.run(operations.call(group.operation(), connections.get(target.label()),
-                            channels.get(target.label()), expectedRefs), most, 0, plan.variantWarmupMillis(), 0);
+            // Every variant at every in-flight count, twice round: measured on one node, the first run after a
+            // single pass of warm-up still paid for compiling the code paths the other counts and variants had used.
+            java.util.SortedSet<Integer> counts = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+            counts.addAll(group.inFlight());
+            counts.addAll(group.openInFlight());
+            long slice = plan.variantWarmupMillis() / Math.max(1, 2 * counts.size());
+            for (int round = 0; round < 2 && slice > 0; round++) {
+                for (int inFlight : counts) {
+                    for (LoadPlan.Target target : group.variants()) {
+                        if (!target.rotating()) {
+                            engine.run(operations.call(group.operation(), connections.get(target.label()),
+                                    channels.get(target.label()), expectedRefs), inFlight, 0, slice, 0);
+                        }
+                    }
                 }
+            }
+            if (group.warmupCalls() > 0 && !plan.quick()) {
+                warmUpByCalls(engine, group, connections, channels, counts.first(), expectedRefs);
             }
             Map<Integer, Double> slowest = new LinkedHashMap<>();
             if (group.closed()) {
@@ -118,6 +132,30 @@ public final class ClusterLoadGenerator {
             }
         }
         return runs;
+    }
+
+    /**
+     * Slow operations (a voted write: tens per second) reach the JIT's compile thresholds minutes after fast ones, and
+     * a variant may reach nodes no other variant warmed (reads from any replica): each variant is driven until it made
+     * {@code group.warmupCalls()} calls, within {@link #WARMUP_BY_CALLS_CAP}, so the runs measure compiled code on
+     * every node, as a cluster that has been up for a while runs.
+     */
+    private void warmUpByCalls(LoadEngine engine, LoadPlan.Group group, Map<String, Connections> connections,
+            Map<String, ManagedChannel> channels, int inFlight, long expectedRefs) throws Exception {
+        for (LoadPlan.Target target : group.variants()) {
+            if (target.rotating()) {
+                continue;
+            }
+            Operations.Call call = operations.call(group.operation(), connections.get(target.label()),
+                    channels.get(target.label()), expectedRefs);
+            long calls = 0;
+            long started = System.nanoTime();
+            while (calls < group.warmupCalls() && System.nanoTime() - started < WARMUP_BY_CALLS_CAP.toNanos()) {
+                calls += engine.run(call, inFlight, 0, 0, 5_000).calls();
+            }
+            out.printf("  %s %s: warmed up with %d calls in %.0f s%n", group.id(), target.label(), calls,
+                    (System.nanoTime() - started) / 1e9);
+        }
     }
 
     private LoadResult.Run measure(LoadEngine engine, LoadPlan.Group group, LoadPlan.Target target,

@@ -118,12 +118,20 @@ public final class ClusterReport {
                 HTTP/2 connection per variant (or a new connection per call in scenario 4); retries off; seed %d. The
                 100,001-reference repository is created and committed to through the proxy; its 100,000 branches are
                 then written into `packed-refs` of each replica (identical on all three) before any load.
+                Scenario 1 runs the proxy twice: reads served by any up-to-date replica (its default) and by the
+                repository's primary (`gitward-route: primary`), which is storage-1, the node nginx and the direct
+                variant call. The targets use the second, so that all three paths do the same storage work; on this
+                machine three storage JVMs share the cores, so spreading reads costs CPU that separate hosts would not.
 
                 - **closed loop**: N lanes, each calling again as soon as its call returns — maximum throughput at N in flight;
                 - **open loop**: the lanes start calls at one constant rate (%.0f %% of the slowest variant's closed-loop
                   throughput at that N, the same rate for every variant of a scenario); a call that outlasts its lane's interval
                   is recorded with HdrHistogram `recordValueWithExpectedInterval` (coordinated-omission correction);
-                - before a scenario, each variant is driven %d ms (not recorded); each run: %d ms of warm-up (not
+                - before a scenario, each variant is driven %d ms in all (not recorded; at each in-flight count of the
+                  scenario, twice round the variants), then, in scenarios 1, 2 and 3, further until each variant made
+                  10,000 calls (at most 120 s: a voted write runs tens of times a second, and nodes still compiling
+                  its path spend about half their CPU in the JIT; reads from any replica reach nodes the other
+                  variants leave cold); each run: %d ms of warm-up (not
                   recorded), then %d ms measured; CPU = utime + stime from `/proc/PID/stat`
                   at the window's start and end, for the load generator (`client`), the proxy, each storage node, the
                   coordinator and nginx (master + workers), shown as CPU seconds per 1,000 successful calls;
@@ -132,6 +140,9 @@ public final class ClusterReport {
                 """, results.clusters().isEmpty() ? 0 : results.clusters().get(0).seed(), results.openFraction() * 100,
                 results.variantWarmupMillis(), results.warmupMillis(), results.measureMillis());
     }
+
+    private static final String PROXY_PRIMARY = "via proxy, primary";
+    private static final String PROXY_ANY = "via proxy, any replica";
 
     private Optional<LoadResult.Run> find(String group, String variantPrefix, String mode, int inFlight) {
         return runs.stream().filter(run -> run.group().equals(group) && run.variant().startsWith(variantPrefix)
@@ -156,17 +167,22 @@ public final class ClusterReport {
 
     private String targets() {
         StringBuilder md = new StringBuilder("## Targets\n\n| target | measured | met? |\n|---|---|---|\n");
-        Optional<LoadResult.Run> proxy1 = find("s1", "via proxy", "closed", 1);
+        // The targets compare like with like: the proxy's reads from storage-1, the node nginx and direct call; its
+        // default spread over every replica is shown beside (three JVMs share this machine's cores).
+        Optional<LoadResult.Run> proxy1 = find("s1", PROXY_PRIMARY, "closed", 1);
+        Optional<LoadResult.Run> spread1 = find("s1", PROXY_ANY, "closed", 1);
         Optional<LoadResult.Run> nginx1 = find("s1", "via nginx", "closed", 1);
         Optional<LoadResult.Run> direct1 = find("s1", "direct", "closed", 1);
         if (proxy1.isPresent() && nginx1.isPresent() && direct1.isPresent()) {
             double proxyAdds = proxy1.get().p50() - direct1.get().p50();
             double nginxAdds = nginx1.get().p50() - direct1.get().p50();
             md.append(row("proxy adds no more p50 than nginx (FindRef, 1 in flight, closed loop)", String.format(
-                    Locale.ROOT, "proxy +%.3f ms, nginx +%.3f ms over direct %.3f ms", proxyAdds, nginxAdds,
-                    direct1.get().p50()), proxyAdds <= nginxAdds));
+                    Locale.ROOT, "proxy +%.3f ms, nginx +%.3f ms over direct %.3f ms%s", proxyAdds, nginxAdds,
+                    direct1.get().p50(), spread1.map(run -> String.format(Locale.ROOT, "; any replica +%.3f ms",
+                            run.p50() - direct1.get().p50())).orElse("")), proxyAdds <= nginxAdds));
         }
-        Optional<LoadResult.Run> proxy16 = find("s1", "via proxy", "closed", 16);
+        Optional<LoadResult.Run> proxy16 = find("s1", PROXY_PRIMARY, "closed", 16);
+        Optional<LoadResult.Run> spread16 = find("s1", PROXY_ANY, "closed", 16);
         Optional<LoadResult.Run> nginx16 = find("s1", "via nginx", "closed", 16);
         Optional<LoadResult.Run> direct16 = find("s1", "direct", "closed", 16);
         if (proxy16.isPresent() && nginx16.isPresent() && direct16.isPresent()) {
@@ -174,12 +190,14 @@ public final class ClusterReport {
             double vsDirect = proxy16.get().throughput() / direct16.get().throughput();
             double cpuVsNginx = serverCpuPer1000(nginx16.get()) / serverCpuPer1000(proxy16.get());
             double cpuVsDirect = serverCpuPer1000(direct16.get()) / serverCpuPer1000(proxy16.get());
+            String spread = spread16.map(run -> String.format(Locale.ROOT, "; any replica %.0f calls/s",
+                    run.throughput())).orElse("");
             md.append(row("proxy throughput ≥ 2× nginx's (FindRef, 16 in flight)", String.format(Locale.ROOT,
-                    "%.0f vs %.0f calls/s = %.2f× (per server CPU second: %.2f×)", proxy16.get().throughput(),
-                    nginx16.get().throughput(), vsNginx, cpuVsNginx), vsNginx >= 2));
+                    "%.0f vs %.0f calls/s = %.2f× (per server CPU second: %.2f×)%s", proxy16.get().throughput(),
+                    nginx16.get().throughput(), vsNginx, cpuVsNginx, spread), vsNginx >= 2));
             md.append(row("proxy throughput ≥ 0.6× direct (FindRef, 16 in flight)", String.format(Locale.ROOT,
-                    "%.0f vs %.0f calls/s = %.2f× (per server CPU second: %.2f×)", proxy16.get().throughput(),
-                    direct16.get().throughput(), vsDirect, cpuVsDirect), vsDirect >= 0.6));
+                    "%.0f vs %.0f calls/s = %.2f× (per server CPU second: %.2f×)%s", proxy16.get().throughput(),
+                    direct16.get().throughput(), vsDirect, cpuVsDirect, spread), vsDirect >= 0.6));
         }
         Optional<LoadResult.Run> boring = findMaxInFlight("s3", "phase 6 mTLS, BoringSSL", "closed");
         Optional<LoadResult.Run> plain = findMaxInFlight("s3", "phase 0", "closed");

@@ -41,6 +41,8 @@ import java.util.concurrent.TimeUnit;
 final class Connections {
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
             Metadata.ASCII_STRING_MARSHALLER);
+    /** The proxy's routing hint (its AccessorRoute reads it). */
+    private static final Metadata.Key<String> ROUTE = Metadata.Key.of("gitward-route", Metadata.ASCII_STRING_MARSHALLER);
 
     private final LoadPlan.Target target;
     private final ListenAddress address;
@@ -78,9 +80,11 @@ final class Connections {
         return builder.build();
     }
 
-    /** Calls on {@code channel}, with a legacy token on each when the target has one. */
+    /** Calls on {@code channel}, with a legacy token on each when the target has one, and its routing header. */
     Channel calls(ManagedChannel channel) {
-        return tokens == null ? channel : ClientInterceptors.intercept(channel, bearer());
+        Channel calls = tokens == null ? channel
+                : ClientInterceptors.intercept(channel, header(AUTHORIZATION, () -> "Bearer " + tokens.issue()));
+        return target.readFromPrimary() ? ClientInterceptors.intercept(calls, header(ROUTE, () -> "primary")) : calls;
     }
 
     LoadPlan.Target target() {
@@ -91,14 +95,15 @@ final class Connections {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
-    private ClientInterceptor bearer() {
+    /** Puts {@code key} on every call, its value asked for per call (a token is never reused). */
+    private static ClientInterceptor header(Metadata.Key<String> key, java.util.function.Supplier<String> value) {
         return new ClientInterceptor() {
             @Override
             public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
                 return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
                     @Override
                     public void start(Listener<R> listener, Metadata headers) {
-                        headers.put(AUTHORIZATION, "Bearer " + tokens.issue());
+                        headers.put(key, value.get());
                         super.start(listener, headers);
                     }
                 };

@@ -9,17 +9,21 @@ import java.util.Map;
  * at one constant rate shared by every variant of the group. Written by {@code gitward bench} as JSON.
  *
  * @param processes    names and pids of the processes whose CPU time is counted per run ("client" is added)
- * @param variantWarmupMillis before a group's first run, each variant is driven this long (closed loop, the
- *                     group's largest in-flight count, not recorded) so every process on its path is compiled
+ * @param variantWarmupMillis before a group's first run, each variant is driven this long in all (closed loop, not
+ *                     recorded; split over the group's in-flight counts, twice round the variants) so every process
+ *                     on its path is compiled
  * @param clockTicks   the kernel's clock ticks per second ({@code getconf CLK_TCK}), for /proc/PID/stat
  */
 public record LoadPlan(String cluster, boolean quick, long seed, long variantWarmupMillis, long warmupMillis,
         long measureMillis, long clockTicks, Map<String, Long> processes, Setup setup, List<Group> groups) {
 
-    /** How a variant reaches the cluster, as whom, and which repository it works on. */
+    /**
+     * How a variant reaches the cluster, as whom, and which repository it works on; {@code readFromPrimary} asks the
+     * proxy to serve reads from the repository's primary ({@code gitward-route: primary}) instead of any replica.
+     */
     public record Target(String label, String address, String transport, String roots, String crl, String chain,
             String key, String server, String tokenFile, boolean newConnectionPerCall, String repository,
-            boolean rotating) {
+            boolean rotating, boolean readFromPrimary) {
         public boolean plaintext() {
             return "plaintext".equals(transport);
         }
@@ -28,10 +32,12 @@ public record LoadPlan(String cluster, boolean quick, long seed, long variantWar
     /**
      * One scenario (or one cluster configuration's share of it): the operation, the in-flight counts, and how
      * the open loop's rate is chosen — {@code openRate} when given, else {@code openFraction} of the slowest
-     * variant's closed-loop throughput at that in-flight count.
+     * variant's closed-loop throughput at that in-flight count. {@code warmupCalls} (0: none) makes each variant's
+     * warm-up last until it made that many calls (bounded in time; not in quick runs).
      */
     public record Group(String id, String title, String operation, List<Integer> inFlight, boolean closed,
-            List<Integer> openInFlight, double openFraction, Map<String, Double> openRate, List<Target> variants) {
+            List<Integer> openInFlight, double openFraction, Map<String, Double> openRate, List<Target> variants,
+            int warmupCalls) {
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,6 +43,14 @@ public final class ClusterBenchmark {
     private static final String BENCH_PROXY = "bench-proxy";
     private static final String NGINX = "nginx-1";
     private static final String READ_REPO = "bench/read.git";
+    /**
+     * Calls each variant of the call-per-request scenarios makes before it is measured (bounded in time, see
+     * ClusterLoadGenerator#warmUpByCalls): a variant reaching nodes the others do not (reads from any replica, a
+     * cluster started for one scenario) or a slow one (a voted write) is otherwise measured while still compiling.
+     */
+    private static final int WARMUP_CALLS = 10_000;
+    /** Scenarios warmed up by calls; the others (handshakes, ListRefs, rotation) by time alone. */
+    private static final Set<String> WARMED_BY_CALLS = Set.of("s1", "s1b", "s2", "s3");
     private static final String WRITE_PROXY_REPO = "bench/write-proxy.git";
     private static final String WRITE_DIRECT_REPO = "bench/write-direct.git";
     private static final String MANY_REPO = "bench/many.git";
@@ -289,24 +298,39 @@ public final class ClusterBenchmark {
     private LoadPlan.Target proxy(ClusterLayout layout, ClusterManifest manifest, String label, String transport,
             String repository) {
         return target(layout, manifest, label, manifest.proxy().tlsAddress(), transport, BENCH_CLIENT, "proxy",
-                manifest.proxy().name(), repository, false, false);
+                manifest.proxy().name(), repository, false, false, false);
+    }
+
+    /**
+     * Through the proxy, reads served by the repository's primary: {@link #READ_REPO}'s is storage-1, the node
+     * nginx and the direct variant call, so the three paths do the same storage work on this machine's shared cores.
+     */
+    private LoadPlan.Target proxyFromPrimary(ClusterLayout layout, ClusterManifest manifest, String label) {
+        List<String> storages = manifest.ofKind("storage").stream().map(ClusterManifest.Node::name).toList();
+        String primary = io.gitward.proxy.route.Router.creationPrimary(READ_REPO, storages);
+        if (!primary.equals(storages.get(0))) {
+            throw new IllegalStateException(READ_REPO + "'s primary is " + primary + ", not " + storages.get(0)
+                    + " (the node nginx and the direct variant call): choose another name for the read repository");
+        }
+        return target(layout, manifest, label, manifest.proxy().tlsAddress(), "boringssl", BENCH_CLIENT, "proxy",
+                manifest.proxy().name(), READ_REPO, false, false, true);
     }
 
     private LoadPlan.Target direct(ClusterLayout layout, ClusterManifest manifest, String label, String transport,
             String repository, boolean newConnection) {
         ClusterManifest.Node storage = manifest.ofKind("storage").get(0);
         return target(layout, manifest, label, storage.tlsAddress(), transport, BENCH_PROXY, "storage", storage.name(),
-                repository, newConnection, false);
+                repository, newConnection, false, false);
     }
 
     private LoadPlan.Target target(ClusterLayout layout, ClusterManifest manifest, String label, String address,
             String transport, String identity, String serverRole, String serverName, String repository,
-            boolean newConnection, boolean rotating) {
+            boolean newConnection, boolean rotating, boolean readFromPrimary) {
         Path dir = layout.clientDir(identity);
         return new LoadPlan.Target(label, address, transport, ClusterLayout.roots(dir).toString(),
                 ClusterLayout.crl(dir).toString(), ClusterLayout.chain(dir).toString(), ClusterLayout.key(dir).toString(),
                 NodeIdentity.of(manifest.trustDomain(), serverRole, serverName).spiffeId(), null, newConnection,
-                repository, rotating);
+                repository, rotating, readFromPrimary);
     }
 
     private boolean wanted(String group) {
@@ -322,20 +346,21 @@ public final class ClusterBenchmark {
     private static LoadPlan.Group group(String id, String title, String operation, List<Integer> inFlight,
             List<Integer> openInFlight, Map<String, Double> openRate, List<LoadPlan.Target> variants) {
         return new LoadPlan.Group(id, title, operation, inFlight, !inFlight.isEmpty(), openInFlight, openFraction(),
-                openRate, variants);
+                openRate, variants, WARMED_BY_CALLS.contains(id) ? WARMUP_CALLS : 0);
     }
 
     /** Phase 6, BoringSSL: scenarios 1, 2, 3 (its BoringSSL share), 4 (BoringSSL), 5 and 6. */
     private LoadPlan planA(ClusterLayout layout, ClusterManifest manifest) {
-        LoadPlan.Target viaProxy = proxy(layout, manifest, "via proxy", "boringssl", READ_REPO);
+        LoadPlan.Target viaProxy = proxy(layout, manifest, "via proxy, any replica", "boringssl", READ_REPO);
+        LoadPlan.Target viaProxyPrimary = proxyFromPrimary(layout, manifest, "via proxy, primary (storage-1)");
         LoadPlan.Target direct = direct(layout, manifest, "direct (storage-1)", "boringssl", READ_REPO, false);
         List<Integer> both = List.of(1, 16);
         List<LoadPlan.Group> groups = new ArrayList<>();
         groups.add(group("s1", "Accessor FindRef: proxy vs direct vs nginx", "find-ref", both, both, null,
-                List.of(viaProxy, direct)));
+                List.of(viaProxy, viaProxyPrimary, direct)));
         if (!quick) {
             groups.add(group("s1b", "Accessor ReadBlob (1 KiB): proxy vs direct vs nginx", "read-blob", both, both, null,
-                    List.of(viaProxy, direct)));
+                    List.of(viaProxy, viaProxyPrimary, direct)));
         }
         groups.add(group("s2", "Mutator UpdateReferences: 3-replica vote via proxy vs one node, no transaction",
                 "update-ref", List.of(1), List.of(1), null, List.of(
@@ -353,7 +378,7 @@ public final class ClusterBenchmark {
                 List.of(1), null, List.of(proxy(layout, manifest, "via proxy", "boringssl", MANY_REPO),
                         direct(layout, manifest, "direct (storage-1)", "boringssl", MANY_REPO, false))));
         LoadPlan.Target rotating = target(layout, manifest, "via proxy, leaves rotating", manifest.proxy().tlsAddress(),
-                "boringssl", BENCH_CLIENT, "proxy", manifest.proxy().name(), READ_REPO, false, true);
+                "boringssl", BENCH_CLIENT, "proxy", manifest.proxy().name(), READ_REPO, false, true, false);
         groups.add(group("s6", "FindRef via proxy while every leaf rotates vs steady state", "find-ref", List.of(16),
                 List.of(16), null, List.of(proxy(layout, manifest, "via proxy, steady", "boringssl", READ_REPO),
                         rotating)));
@@ -366,7 +391,7 @@ public final class ClusterBenchmark {
                 WRITE_DIRECT_REPO), MANY_REPO, MANY_REFS, replicas));
     }
 
-    /** Adds the nginx variant to the accessor groups, between proxy and direct. */
+    /** Adds the nginx variant to the accessor groups, between the proxy's variants and direct. */
     private LoadPlan withNginx(LoadPlan plan, int port, ClusterManifest manifest) {
         List<LoadPlan.Group> groups = new ArrayList<>();
         for (LoadPlan.Group group : plan.groups()) {
@@ -374,10 +399,11 @@ public final class ClusterBenchmark {
                 LoadPlan.Target proxy = group.variants().get(0);
                 LoadPlan.Target nginx = new LoadPlan.Target("via nginx (grpc_pass mTLS)", "127.0.0.1:" + port, "boringssl",
                         proxy.roots(), proxy.crl(), proxy.chain(), proxy.key(), NodeIdentity.of(manifest.trustDomain(),
-                                "proxy", NGINX).spiffeId(), null, false, proxy.repository(), false);
-                List<LoadPlan.Target> variants = List.of(proxy, nginx, group.variants().get(1));
+                                "proxy", NGINX).spiffeId(), null, false, proxy.repository(), false, false);
+                List<LoadPlan.Target> variants = new ArrayList<>(group.variants());
+                variants.add(variants.size() - 1, nginx);
                 groups.add(new LoadPlan.Group(group.id(), group.title(), group.operation(), group.inFlight(), group.closed(),
-                        group.openInFlight(), group.openFraction(), group.openRate(), variants));
+                        group.openInFlight(), group.openFraction(), group.openRate(), variants, group.warmupCalls()));
             } else {
                 groups.add(group);
             }
@@ -401,7 +427,8 @@ public final class ClusterBenchmark {
         List<Integer> s3 = quick ? List.of(16) : List.of(1, 16);
         Path client = layout.clientDir(LocalIdentities.CLIENT);
         LoadPlan.Target plaintext = new LoadPlan.Target("phase 0 plaintext + token", manifest.proxy().plaintextAddress(),
-                "plaintext", null, null, null, null, null, ClusterLayout.token(client).toString(), false, READ_REPO, false);
+                "plaintext", null, null, null, null, null, ClusterLayout.token(client).toString(), false, READ_REPO, false,
+                false);
         return plan(List.of(group("s3", "", "find-ref", s3, s3, s3Rates, List.of(plaintext))), null);
     }
 

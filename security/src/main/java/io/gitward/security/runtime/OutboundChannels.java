@@ -22,6 +22,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -105,9 +106,21 @@ public final class OutboundChannels {
      * block, such as the proxy relaying bytes.
      */
     public ManagedChannel dial(PeerEndpoint peer, boolean callbacksOnTransport) throws SSLException {
+        return dial(peer, callbacksOnTransport, null);
+    }
+
+    /**
+     * Like {@link #dial(PeerEndpoint, boolean)}, with the channel's connections on {@code loop} (one of the node's
+     * worker loops; null: any of them). A relay whose inbound connection runs on that loop then reads, writes and
+     * answers on one thread, with no wake-up of another thread per message.
+     */
+    public ManagedChannel dial(PeerEndpoint peer, boolean callbacksOnTransport, EventLoop loop) throws SSLException {
+        if (loop != null && dialed == null) {
+            throw new IllegalArgumentException("a channel on a given event loop needs the node's tracked connections");
+        }
         Route route = route(peer);
-        return new PhaseFollowingChannel(connect(peer, route, callbacksOnTransport), route, () -> route(peer),
-                next -> connect(peer, next, callbacksOnTransport));
+        return new PhaseFollowingChannel(connect(peer, route, callbacksOnTransport, loop), route, () -> route(peer),
+                next -> connect(peer, next, callbacksOnTransport, loop));
     }
 
     /** How the current flags say to reach {@code peer}. */
@@ -119,7 +132,8 @@ public final class OutboundChannels {
         return new Route(tls, tls && current.outboundClientCert(), sendToken);
     }
 
-    private ManagedChannel connect(PeerEndpoint peer, Route route, boolean callbacksOnTransport) throws SSLException {
+    private ManagedChannel connect(PeerEndpoint peer, Route route, boolean callbacksOnTransport, EventLoop loop)
+            throws SSLException {
         NettyChannelBuilder builder;
         if (route.tls()) {
             builder = NettyChannelBuilder.forAddress(peer.tls().host(), peer.tls().port())
@@ -135,7 +149,8 @@ public final class OutboundChannels {
         }
         if (dialed != null) {
             // A custom channel type (connection tracking) means gRPC wants the event loops from us too.
-            builder.channelFactory(dialed.factory(), InetSocketAddress.class).eventLoopGroup(loops);
+            // An event loop is a group of one: every connection of this channel then runs on it.
+            builder.channelFactory(dialed.factory(), InetSocketAddress.class).eventLoopGroup(loop != null ? loop : loops);
         }
         return builder.build();
     }

@@ -34,12 +34,15 @@ import io.gitward.security.x509.Purpose;
 import io.gitward.security.x509.RejectReason;
 import io.gitward.security.x509.TrustMaterial;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -444,6 +447,19 @@ public final class SecurityRuntime implements AutoCloseable {
 
     public EventLoopGroup workerGroup() {
         return workerGroup;
+    }
+
+    /**
+     * The worker event loop the calling thread runs, if it runs one: a caller relaying between an accepted and a
+     * dialed connection dials on this loop, so both ends of the relay stay on one thread.
+     */
+    public Optional<EventLoop> currentWorkerLoop() {
+        for (EventExecutor executor : workerGroup) {
+            if (executor.inEventLoop()) {
+                return Optional.of((EventLoop) executor);
+            }
+        }
+        return Optional.empty();
     }
 
     public NodeCredentials credentials() {

@@ -148,6 +148,56 @@ class OutboundTest {
         }
     }
 
+    /**
+     * A relay dials on the event loop it runs on: the channel's connection lives on that loop, so its answers arrive
+     * on the same thread (no hand-off); from a thread that is not a worker loop, nothing claims one.
+     */
+    @Test
+    void aChannelDialedOnAnEventLoopAnswersOnThatLoop() throws Exception {
+        try (InProcessNode storage = node(NodeKind.STORAGE, "storage-1", "6", "boringssl");
+                InProcessNode proxy = node(NodeKind.PROXY, "proxy-1", "6", "boringssl")) {
+            io.gitward.security.runtime.SecurityRuntime security = proxy.runtime().security();
+            assertTrue(security.currentWorkerLoop().isEmpty(), "the test thread runs no event loop");
+            PeerEndpoint peer = new PeerEndpoint(NodeIdentity.of("cell-1.gitward", "storage", "storage-1"),
+                    new ListenAddress("127.0.0.1", storage.tlsPort()), null);
+            List<io.netty.channel.EventLoop> loops = new java.util.ArrayList<>();
+            security.workerGroup().forEach(executor -> loops.add((io.netty.channel.EventLoop) executor));
+            assertTrue(loops.size() >= 2, "a choice of loops, else the test proves nothing: " + loops.size());
+            // Each loop twice in a row: a dial that ignored the loop (gRPC's round robin) would land elsewhere once.
+            List<io.netty.channel.EventLoop> dials = new java.util.ArrayList<>();
+            loops.forEach(loop -> dials.addAll(List.of(loop, loop)));
+            for (io.netty.channel.EventLoop loop : dials) {
+                assertEquals(java.util.Optional.of(loop), loop.submit(security::currentWorkerLoop).get(10,
+                        TimeUnit.SECONDS), "a worker loop finds itself");
+                ManagedChannel channel = security.outbound().dial(peer, true, loop);
+                try {
+                    java.util.concurrent.CompletableFuture<Thread> answeredOn = new java.util.concurrent.CompletableFuture<>();
+                    io.grpc.stub.ClientCalls.asyncUnaryCall(channel.newCall(ScopeProbeGrpc.getPublicMethod(),
+                            io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)),
+                            ProbeRequest.getDefaultInstance(), new io.grpc.stub.StreamObserver<ProbeResponse>() {
+                                @Override
+                                public void onNext(ProbeResponse value) {
+                                    answeredOn.complete(Thread.currentThread());
+                                }
+
+                                @Override
+                                public void onError(Throwable t) {
+                                    answeredOn.completeExceptionally(t);
+                                }
+
+                                @Override
+                                public void onCompleted() {
+                                }
+                            });
+                    Thread thread = answeredOn.get(10, TimeUnit.SECONDS);
+                    assertTrue(loop.inEventLoop(thread), "answered on " + thread.getName() + ", not on the loop dialed on");
+                } finally {
+                    channel.shutdownNow();
+                }
+            }
+        }
+    }
+
     private static ProbeResponse probe(ManagedChannel channel) {
         return ScopeProbeGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .public_(ProbeRequest.getDefaultInstance());
