@@ -35,9 +35,6 @@ import java.util.concurrent.TimeUnit;
  * <p>{@code java -cp 'lib/*' io.gitward.bench.cluster.ClusterLoadGenerator PLAN.json RESULT.json}
  */
 public final class ClusterLoadGenerator {
-    /** The longest a variant is driven to reach its scenario's warm-up call count. */
-    private static final java.time.Duration WARMUP_BY_CALLS_CAP = java.time.Duration.ofSeconds(120);
-
     public static final String SIGNAL = "@@";
 
     private final LoadPlan plan;
@@ -137,7 +134,7 @@ public final class ClusterLoadGenerator {
     /**
      * Slow operations (a voted write: tens per second) reach the JIT's compile thresholds minutes after fast ones, and
      * a variant may reach nodes no other variant warmed (reads from any replica): each variant is driven until it made
-     * {@code group.warmupCalls()} calls, within {@link #WARMUP_BY_CALLS_CAP}, so the runs measure compiled code on
+     * {@code group.warmupCalls()} calls, within {@link LoadPlan#WARMUP_CALLS_CAP}, so the runs measure compiled code on
      * every node, as a cluster that has been up for a while runs.
      */
     private void warmUpByCalls(LoadEngine engine, LoadPlan.Group group, Map<String, Connections> connections,
@@ -150,7 +147,7 @@ public final class ClusterLoadGenerator {
                     channels.get(target.label()), expectedRefs);
             long calls = 0;
             long started = System.nanoTime();
-            while (calls < group.warmupCalls() && System.nanoTime() - started < WARMUP_BY_CALLS_CAP.toNanos()) {
+            while (calls < group.warmupCalls() && System.nanoTime() - started < LoadPlan.WARMUP_CALLS_CAP.toNanos()) {
                 calls += engine.run(call, inFlight, 0, 0, 5_000).calls();
             }
             out.printf("  %s %s: warmed up with %d calls in %.0f s%n", group.id(), target.label(), calls,

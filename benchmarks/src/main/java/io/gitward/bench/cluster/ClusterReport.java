@@ -128,17 +128,25 @@ public final class ClusterReport {
                   throughput at that N, the same rate for every variant of a scenario); a call that outlasts its lane's interval
                   is recorded with HdrHistogram `recordValueWithExpectedInterval` (coordinated-omission correction);
                 - before a scenario, each variant is driven %d ms in all (not recorded; at each in-flight count of the
-                  scenario, twice round the variants), then, in scenarios 1, 2 and 3, further until each variant made
-                  10,000 calls (at most 120 s: a voted write runs tens of times a second, and nodes still compiling
-                  its path spend about half their CPU in the JIT; reads from any replica reach nodes the other
-                  variants leave cold); each run: %d ms of warm-up (not
+                  scenario, twice round the variants)%s; each run: %d ms of warm-up (not
                   recorded), then %d ms measured; CPU = utime + stime from `/proc/PID/stat`
                   at the window's start and end, for the load generator (`client`), the proxy, each storage node, the
                   coordinator and nginx (master + workers), shown as CPU seconds per 1,000 successful calls;
                 - latencies in ms; "server CPU" sums every process except the client.
 
                 """, results.clusters().isEmpty() ? 0 : results.clusters().get(0).seed(), results.openFraction() * 100,
-                results.variantWarmupMillis(), results.warmupMillis(), results.measureMillis());
+                results.variantWarmupMillis(), warmupByCalls(), results.warmupMillis(), results.measureMillis());
+    }
+
+    /** What the load generator's warm-up by calls did in this run (quick runs skip it). */
+    private String warmupByCalls() {
+        if (results.quick()) {
+            return " (a quick run: no warm-up by calls)";
+        }
+        return String.format(Locale.ROOT, ", then, in scenarios %s, further until each variant made %,d calls (at most"
+                + " %d s: a voted write runs tens of times a second, and nodes still compiling its path spend about half"
+                + " their CPU in the JIT; reads from any replica reach nodes the other variants leave cold)",
+                String.join(", ", LoadPlan.WARMED_BY_CALLS), LoadPlan.WARMUP_CALLS, LoadPlan.WARMUP_CALLS_CAP.toSeconds());
     }
 
     private static final String PROXY_PRIMARY = "via proxy, primary";

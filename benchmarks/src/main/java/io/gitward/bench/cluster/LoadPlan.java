@@ -49,6 +49,17 @@ public record LoadPlan(String cluster, boolean quick, long seed, long variantWar
             int manyRefs, List<String> manyRefsDirs) {
     }
 
+    /**
+     * Calls each variant of the scenarios in {@link #WARMED_BY_CALLS} makes before it is measured, within
+     * {@link #WARMUP_CALLS_CAP}: a variant reaching nodes the others do not (reads from any replica, a cluster started
+     * for one scenario) or a slow one (a voted write) is otherwise measured while its nodes still compile its path.
+     */
+    public static final int WARMUP_CALLS = 10_000;
+    public static final java.time.Duration WARMUP_CALLS_CAP = java.time.Duration.ofSeconds(120);
+    /** Scenarios warmed up by calls; the others (handshakes, ListRefs, rotation) by time alone. */
+    public static final java.util.SortedSet<String> WARMED_BY_CALLS = java.util.Collections.unmodifiableSortedSet(
+            new java.util.TreeSet<>(java.util.Set.of("s1", "s1b", "s2", "s3")));
+
     /** The repository every target addresses (the virtual storage name; storage nodes serve it too). */
     public static final String VIRTUAL_STORAGE = "default";
 }

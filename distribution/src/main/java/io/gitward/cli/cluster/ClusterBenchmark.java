@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,14 +42,6 @@ public final class ClusterBenchmark {
     private static final String BENCH_PROXY = "bench-proxy";
     private static final String NGINX = "nginx-1";
     private static final String READ_REPO = "bench/read.git";
-    /**
-     * Calls each variant of the call-per-request scenarios makes before it is measured (bounded in time, see
-     * ClusterLoadGenerator#warmUpByCalls): a variant reaching nodes the others do not (reads from any replica, a
-     * cluster started for one scenario) or a slow one (a voted write) is otherwise measured while still compiling.
-     */
-    private static final int WARMUP_CALLS = 10_000;
-    /** Scenarios warmed up by calls; the others (handshakes, ListRefs, rotation) by time alone. */
-    private static final Set<String> WARMED_BY_CALLS = Set.of("s1", "s1b", "s2", "s3");
     private static final String WRITE_PROXY_REPO = "bench/write-proxy.git";
     private static final String WRITE_DIRECT_REPO = "bench/write-direct.git";
     private static final String MANY_REPO = "bench/many.git";
@@ -346,7 +337,7 @@ public final class ClusterBenchmark {
     private static LoadPlan.Group group(String id, String title, String operation, List<Integer> inFlight,
             List<Integer> openInFlight, Map<String, Double> openRate, List<LoadPlan.Target> variants) {
         return new LoadPlan.Group(id, title, operation, inFlight, !inFlight.isEmpty(), openInFlight, openFraction(),
-                openRate, variants, WARMED_BY_CALLS.contains(id) ? WARMUP_CALLS : 0);
+                openRate, variants, LoadPlan.WARMED_BY_CALLS.contains(id) ? LoadPlan.WARMUP_CALLS : 0);
     }
 
     /** Phase 6, BoringSSL: scenarios 1, 2, 3 (its BoringSSL share), 4 (BoringSSL), 5 and 6. */
