@@ -121,13 +121,15 @@ public final class ProxyNode implements NodeApplication {
     }
 
     /**
-     * The forwarded services relay without blocking (a route that may wait runs on the routing executor), so they
-     * run on the transport threads; the admin and transaction services, which read the store and wait for votes,
-     * do not.
+     * The forwarded services relay without blocking (a route that may wait runs on the routing executor), and the
+     * embedded transaction service answers from memory (a PREPARED vote waits on a future, not a thread), so they
+     * run on the transport threads; the admin service, which reads the store, does not.
      */
     @Override
     public Set<String> transportServices() {
-        return Set.copyOf(forwardedServices);
+        Set<String> onTransport = new java.util.HashSet<>(forwardedServices);
+        onTransport.add(io.gitward.proto.TransactionServiceGrpc.SERVICE_NAME);
+        return Set.copyOf(onTransport);
     }
 
     @Override

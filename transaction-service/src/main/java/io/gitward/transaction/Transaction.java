@@ -125,15 +125,23 @@ public final class Transaction {
         finishIfSettled();
     }
 
-    synchronized void stop() throws TransactionException {
-        requireNotEnded(null);
-        state = State.STOPPED;
-        for (String voter : registration.voters().keySet()) {
-            if (!outcomes.containsKey(voter)) {
-                settle(voter, new VoterOutcome(Outcome.STOP, "transaction stopped by its owner"), "stopped");
+    /**
+     * Ends the transaction for its owner: voters still undecided are told STOP. Returns the voters that reported
+     * COMMITTED — all of them when the transaction already finished (every voter told to commit did), which is
+     * how a write that went well ends, so its owner learns the outcome and ends it in one step.
+     */
+    synchronized Set<String> stop() throws TransactionException {
+        if (state != State.FINISHED) {
+            requireNotEnded(null);
+            state = State.STOPPED;
+            for (String voter : registration.voters().keySet()) {
+                if (!outcomes.containsKey(voter)) {
+                    settle(voter, new VoterOutcome(Outcome.STOP, "transaction stopped by its owner"), "stopped");
+                }
             }
+            finish();
         }
-        finish();
+        return new java.util.TreeSet<>(committed);
     }
 
     synchronized void cancel(String reason) throws TransactionException {

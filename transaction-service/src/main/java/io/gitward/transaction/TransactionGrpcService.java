@@ -32,6 +32,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -145,8 +146,8 @@ public final class TransactionGrpcService extends TransactionServiceGrpc.Transac
     public void stop(StopTransactionRequest request, StreamObserver<StopTransactionResponse> responses) {
         try {
             ownedBy(request.getTransactionId(), "stop");
-            manager.stop(request.getTransactionId());
-            responses.onNext(StopTransactionResponse.getDefaultInstance());
+            Set<String> committed = manager.stop(request.getTransactionId());
+            responses.onNext(StopTransactionResponse.newBuilder().addAllCommittedVoters(committed).build());
             responses.onCompleted();
         } catch (TransactionException e) {
             responses.onError(status(e));

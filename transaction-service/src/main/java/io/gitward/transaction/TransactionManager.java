@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -85,8 +86,9 @@ public final class TransactionManager implements AutoCloseable {
         find(id).committed(voter, hash);
     }
 
-    public void stop(String id) throws TransactionException {
-        find(id).stop();
+    /** Stops the transaction (see {@link Transaction#stop}); returns the voters that committed, sorted. */
+    public Set<String> stop(String id) throws TransactionException {
+        return find(id).stop();
     }
 
     public void cancel(String id, String reason) throws TransactionException {

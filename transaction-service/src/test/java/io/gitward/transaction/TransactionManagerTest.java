@@ -148,6 +148,31 @@ class TransactionManagerTest {
     }
 
     @Test
+    void stopAnswersWhichVotersCommittedWhetherTheTransactionFinishedOrNot() throws Exception {
+        Transaction finished = register(Strategy.MAJORITY, "a", "b", "c");
+        for (String voter : List.of("a", "b", "c")) {
+            manager.prepare(finished.id(), voter, hash("x"));
+        }
+        for (String voter : List.of("c", "a", "b")) {
+            manager.committed(finished.id(), voter, hash("x"));
+        }
+        assertEquals("finished", finished.snapshot().state());
+        assertEquals(Set.of("a", "b", "c"), manager.stop(finished.id()), "a finished write ends as it is");
+        assertEquals("finished", finished.snapshot().state());
+
+        Transaction partly = register(Strategy.MAJORITY, "a", "b", "c");
+        manager.prepare(partly.id(), "a", hash("x"));
+        CompletableFuture<VoterOutcome> b = manager.prepare(partly.id(), "b", hash("x"));
+        manager.committed(partly.id(), "a", hash("x"));
+        assertEquals(Outcome.COMMIT, b.get(1, TimeUnit.SECONDS).outcome());
+        // b was told to commit but never said it did; c never voted: only a counts as applied.
+        assertEquals(Set.of("a"), manager.stop(partly.id()));
+        assertEquals("stopped", partly.snapshot().state());
+        assertEquals(Outcome.STOP, partly.snapshot().voters().get(2).outcome().outcome());
+        assertRefused(TransactionException.Kind.FAILED_PRECONDITION, "was stopped", () -> manager.stop(partly.id()));
+    }
+
+    @Test
     void duplicateLateAndMisplacedVotesGetClearRefusals() throws Exception {
         Transaction transaction = register(Strategy.PRIMARY_WINS, "a", "b");
         manager.prepare(transaction.id(), "a", hash("x"));

@@ -66,10 +66,8 @@ final class MutatorRoute implements ProxiedCall.Route {
             if (lifecycle == RepositoryLifecycle.CREATES) {
                 planCreation(repository);
             } else {
-                if (context.store().repository(path).isEmpty()) {
-                    throw Routes.unknown(repository);
-                }
-                write = context.store().beginWrite(path, context.owner(), context.lockTimeout());
+                // Locking the repository's row reads its state and finds out whether it exists: no read before it.
+                write = beginWrite(repository);
                 plan = lifecycle == RepositoryLifecycle.REMOVES ? removalPlan(write.state())
                         : Router.writePlan(write.state(), context.health()::healthy);
             }
@@ -93,7 +91,7 @@ final class MutatorRoute implements ProxiedCall.Route {
             }
         } catch (Coordinator.CoordinatorException | SSLException e) {
             for (Upstream upstream : call.upstreams()) {
-                upstream.call().cancel("the write could not start on every replica", null);
+                upstream.cancel("the write could not start on every replica");
             }
             context.inFlight().end(path);
             if (call.upstreams().isEmpty()) {
@@ -108,6 +106,17 @@ final class MutatorRoute implements ProxiedCall.Route {
         }
         // An upstream may have ended while the others were still being opened: look again now that all exist.
         finish(call);
+    }
+
+    private RepositoryWrite beginWrite(Repository repository) throws StoreException, ProxiedCall.RouteException {
+        try {
+            return context.store().beginWrite(path, context.owner(), context.lockTimeout());
+        } catch (StoreException e) {
+            if (e.kind() == StoreException.Kind.NOT_FOUND) {
+                throw Routes.unknown(repository);
+            }
+            throw e;
+        }
     }
 
     private void planCreation(Repository repository) throws StoreException, Router.NoReplicaException,
@@ -168,8 +177,8 @@ final class MutatorRoute implements ProxiedCall.Route {
                 }
                 if (grace == null) {
                     // The primary answered; a secondary that hangs must not hold the client: it is cut off later.
-                    grace = context.timer().schedule(() -> upstreams.stream().filter(u -> !u.closed()).forEach(u -> u.call()
-                            .cancel("the primary answered " + context.secondaryGrace().toMillis() + " ms ago", null)),
+                    grace = context.timer().schedule(() -> upstreams.stream().filter(u -> !u.closed()).forEach(u -> u
+                            .cancel("the primary answered " + context.secondaryGrace().toMillis() + " ms ago")),
                             context.secondaryGrace().toMillis(), TimeUnit.MILLISECONDS);
                 }
                 return;
@@ -201,8 +210,7 @@ final class MutatorRoute implements ProxiedCall.Route {
     /** Records the write's outcome; returns the status the client gets. */
     private Status record(ProxiedCall call, Status answer) {
         try {
-            Set<String> committed = context.coordinator().committed(transactionId);
-            context.coordinator().stop(transactionId);
+            Set<String> committed = context.coordinator().finish(transactionId);
             Map<String, Boolean> succeeded = new HashMap<>();
             call.upstreams().forEach(upstream -> succeeded.put(upstream.storage(), upstream.status().isOk()));
             if (lifecycle == RepositoryLifecycle.REMOVES && answer.isOk()) {

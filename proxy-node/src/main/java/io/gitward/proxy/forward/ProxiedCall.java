@@ -51,6 +51,8 @@ final class ProxiedCall extends ServerCall.Listener<byte[]> implements Upstream.
     private boolean sawFirst;
     private boolean routed;
     private boolean halfClosed;
+    /** The upstream calls were half-closed (or that is under way): by the route's start or the client's half-close. */
+    private boolean upstreamsHalfClosed;
     private boolean clientWantsMore;
     private boolean upstreamDemandPending;
     private boolean headersSent;
@@ -130,11 +132,13 @@ final class ProxiedCall extends ServerCall.Listener<byte[]> implements Upstream.
     @Override
     public void onMessage(byte[] message) {
         boolean first;
+        boolean queued;
         synchronized (this) {
             first = !sawFirst;
             sawFirst = true;
-            if (!routed) {
-                early.add(message);
+            queued = !routed;
+            if (queued) {
+                early.add(message); // the route's start sends it, after the ones before it
             }
         }
         if (first) {
@@ -153,12 +157,9 @@ final class ProxiedCall extends ServerCall.Listener<byte[]> implements Upstream.
             }
             return;
         }
-        synchronized (this) {
-            if (!routed) {
-                return;
-            }
+        if (!queued) {
+            sendToUpstreams(message);
         }
-        sendToUpstreams(message);
     }
 
     private void startRoute(Repository repository) {
@@ -174,6 +175,7 @@ final class ProxiedCall extends ServerCall.Listener<byte[]> implements Upstream.
             return;
         }
         // Messages that arrived while routing go out first, in order; only then do new ones pass straight through.
+        boolean closeNow;
         while (true) {
             List<byte[]> pending;
             synchronized (this) {
@@ -181,6 +183,9 @@ final class ProxiedCall extends ServerCall.Listener<byte[]> implements Upstream.
                 early.clear();
                 if (pending.isEmpty()) {
                     routed = true;
+                    // The client may have half-closed while routing ran elsewhere: exactly one of the two passes it on.
+                    closeNow = halfClosed && !upstreamsHalfClosed;
+                    upstreamsHalfClosed |= closeNow;
                     break;
                 }
             }
@@ -188,21 +193,15 @@ final class ProxiedCall extends ServerCall.Listener<byte[]> implements Upstream.
                 sendToUpstreams(message);
             }
         }
-        boolean closeNow;
-        synchronized (this) {
-            closeNow = halfClosed;
-        }
         if (closeNow) {
-            upstreams().forEach(upstream -> upstream.call().halfClose());
+            upstreams().forEach(Upstream::halfClose);
         }
     }
 
     private void sendToUpstreams(byte[] message) {
         List<Upstream> targets = upstreams();
         for (Upstream upstream : targets) {
-            if (!upstream.closed()) {
-                upstream.call().sendMessage(message);
-            }
+            upstream.send(message);
         }
         synchronized (this) {
             clientWantsMore = true;
@@ -213,7 +212,7 @@ final class ProxiedCall extends ServerCall.Listener<byte[]> implements Upstream.
     private void requestFromClientIfReady() {
         boolean request;
         synchronized (this) {
-            request = clientWantsMore && !halfClosed && upstreams.stream().allMatch(u -> u.closed() || u.call().isReady());
+            request = clientWantsMore && !halfClosed && upstreams.stream().allMatch(u -> u.closed() || u.isReady());
             if (request) {
                 clientWantsMore = false;
             }
@@ -225,17 +224,14 @@ final class ProxiedCall extends ServerCall.Listener<byte[]> implements Upstream.
 
     @Override
     public void onHalfClose() {
-        boolean routedNow;
+        boolean closeNow;
         synchronized (this) {
             halfClosed = true;
-            routedNow = routed;
+            closeNow = routed && !upstreamsHalfClosed;
+            upstreamsHalfClosed |= closeNow;
         }
-        if (routedNow) {
-            upstreams().forEach(upstream -> {
-                if (!upstream.closed()) {
-                    upstream.call().halfClose();
-                }
-            });
+        if (closeNow) {
+            upstreams().forEach(Upstream::halfClose);
         }
     }
 
@@ -255,7 +251,7 @@ final class ProxiedCall extends ServerCall.Listener<byte[]> implements Upstream.
             answering = upstreams.stream().filter(Upstream::answersClient).findFirst().orElse(null);
         }
         if (answering != null && !answering.closed()) {
-            answering.call().request(1);
+            answering.request(1);
         }
     }
 
@@ -290,7 +286,7 @@ final class ProxiedCall extends ServerCall.Listener<byte[]> implements Upstream.
         }
         call.sendMessage(message);
         if (call.isReady()) {
-            upstream.call().request(1);
+            upstream.request(1);
         } else {
             synchronized (this) {
                 upstreamDemandPending = true;

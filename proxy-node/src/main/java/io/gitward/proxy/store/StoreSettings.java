@@ -67,11 +67,12 @@ public record StoreSettings(String url, String user, Path passwordFile, int pool
      * The embedded database: an H2 file at {@code dataDirectory/cluster} for one proxy. Commits reach the file
      * before they return (WRITE_DELAY=0) because a write intent must survive a proxy crash; the proxy closes the
      * database itself, after its last write, instead of H2's shutdown hook; errors are reported by the store, so
-     * H2's trace file stays off.
+     * H2's trace file stays off. Each connection keeps the parsed form of the store's few dozen statements (H2's
+     * default is 8: a write's statements then evict each other and are parsed again on every write).
      */
     public static String embeddedUrl(Path dataDirectory) {
         return H2_PREFIX + "file:" + dataDirectory.toAbsolutePath().normalize().resolve("cluster")
-                + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0";
+                + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0;QUERY_CACHE_SIZE=64";
     }
 
     /**

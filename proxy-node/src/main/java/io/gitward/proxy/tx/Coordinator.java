@@ -9,10 +9,13 @@ public interface Coordinator {
     /** Registers a transaction; returns its id. */
     String register(Registration registration) throws CoordinatorException;
 
-    /** The voters that voted COMMITTED (applied the update) so far. */
-    Set<String> committed(String transactionId) throws CoordinatorException;
+    /**
+     * Ends the transaction once its write is over — voters still undecided are told STOP — and returns the voters
+     * that reported COMMITTED (applied the update). One round trip: the outcome comes with the end.
+     */
+    Set<String> finish(String transactionId) throws CoordinatorException;
 
-    /** Ends the transaction: voters that have not voted yet are told STOP. Best effort. */
+    /** Ends the transaction early (the primary failed): voters that have not voted yet are told STOP. Best effort. */
     void stop(String transactionId);
 
     /** The {@code gitward-transaction-bin} value for {@code voter}: where to vote and whom to trust. No secret. */

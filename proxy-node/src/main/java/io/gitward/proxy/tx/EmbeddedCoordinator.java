@@ -6,11 +6,9 @@ import io.gitward.proto.TransactionContext;
 import io.gitward.security.identity.NodeIdentity;
 import io.gitward.security.runtime.SecurityRuntime;
 import io.gitward.transaction.Registration;
-import io.gitward.transaction.Transaction;
 import io.gitward.transaction.TransactionException;
 import io.gitward.transaction.TransactionManager;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The transaction service inside this proxy: registration in-process, votes arriving on the proxy's own
@@ -45,15 +43,11 @@ public final class EmbeddedCoordinator implements Coordinator {
     }
 
     @Override
-    public Set<String> committed(String transactionId) throws CoordinatorException {
+    public Set<String> finish(String transactionId) throws CoordinatorException {
         try {
-            Transaction.Snapshot snapshot = manager.find(transactionId).snapshot();
-            Set<String> committed = new TreeSet<>();
-            snapshot.voters().stream().filter(Transaction.Snapshot.VoterSnapshot::committed)
-                    .forEach(voter -> committed.add(voter.name()));
-            return committed;
+            return manager.stop(transactionId);
         } catch (TransactionException e) {
-            throw new CoordinatorException("cannot read transaction " + transactionId + ": " + e.getMessage(), e);
+            throw new CoordinatorException("cannot end transaction " + transactionId + ": " + e.getMessage(), e);
         }
     }
 

@@ -2,13 +2,11 @@ package io.gitward.proxy.tx;
 
 import static java.util.Objects.requireNonNull;
 
-import io.gitward.proto.GetTransactionRequest;
 import io.gitward.proto.RegisterTransactionRequest;
 import io.gitward.proto.StopTransactionRequest;
+import io.gitward.proto.StopTransactionResponse;
 import io.gitward.proto.TransactionContext;
 import io.gitward.proto.TransactionServiceGrpc;
-import io.gitward.proto.TransactionState;
-import io.gitward.proto.VoterState;
 import io.gitward.proto.VotingStrategy;
 import io.gitward.security.runtime.PeerEndpoint;
 import io.gitward.security.runtime.SecurityRuntime;
@@ -63,15 +61,13 @@ public final class RemoteCoordinator implements Coordinator, AutoCloseable {
     }
 
     @Override
-    public Set<String> committed(String transactionId) throws CoordinatorException {
+    public Set<String> finish(String transactionId) throws CoordinatorException {
         try {
-            TransactionState state = stub().getTransaction(GetTransactionRequest.newBuilder()
+            StopTransactionResponse stopped = stub().stop(StopTransactionRequest.newBuilder()
                     .setTransactionId(transactionId).build());
-            Set<String> committed = new TreeSet<>();
-            state.getVotersList().stream().filter(VoterState::getCommitted).forEach(voter -> committed.add(voter.getName()));
-            return committed;
+            return new TreeSet<>(stopped.getCommittedVotersList());
         } catch (StatusRuntimeException e) {
-            throw new CoordinatorException("cannot read transaction " + transactionId + " from coordinator "
+            throw new CoordinatorException("cannot end transaction " + transactionId + " on coordinator "
                     + endpoint.identity() + ": " + e.getStatus().getCode() + " " + e.getStatus().getDescription(), e);
         }
     }

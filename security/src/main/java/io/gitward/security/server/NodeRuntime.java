@@ -202,8 +202,8 @@ public final class NodeRuntime implements AutoCloseable {
         Set<String> onTransport = application.transportServices();
         for (BindableService service : services) {
             ServerServiceDefinition definition = service.bindService();
-            builder.addService(onTransport.contains(definition.getServiceDescriptor().getName()) ? definition
-                    : OffloadedCalls.offload(definition, callExecutor));
+            builder.addService(onTransport.contains(definition.getServiceDescriptor().getName())
+                    ? GuardedCalls.guard(definition) : OffloadedCalls.offload(definition, callExecutor));
         }
     }
 

@@ -9,7 +9,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.Status;
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.Executor;
@@ -65,18 +64,9 @@ public final class OffloadedCalls implements ServerInterceptor {
             delegate = started;
         }
 
-        /**
-         * A handler threw: end the call as gRPC ends it when a handler throws on its own executor (the exception is
-         * not sent), instead of leaving the client waiting for its deadline.
-         */
+        /** A handler threw: the call ends now (see {@link HandlerFailures}), not at the client's deadline. */
         void fail(RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(OffloadedCalls.class).warn("{} failed in its handler",
-                    call.getMethodDescriptor().getFullMethodName(), e);
-            try {
-                call.close(Status.UNKNOWN.withDescription("the handler failed (see the node's log)"), new Metadata());
-            } catch (IllegalStateException alreadyClosed) {
-                // The handler closed the call before it threw: nothing left to end.
-            }
+            HandlerFailures.end(call, e);
         }
 
         private void later(Runnable event) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gitward.security.server.GuardedCalls;
 import io.gitward.security.server.OffloadedCalls;
 import io.grpc.CallOptions;
 import io.grpc.Context;
@@ -40,7 +41,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A gRPC server that runs calls on its transport threads serves its blocking services through
  * {@link OffloadedCalls}: on a real socket, the handlers of an offloaded service run on the executor, in order,
- * inside the call's context, and a handler that throws ends its call instead of leaving the client waiting.
+ * inside the call's context, and a handler that throws ends its call instead of leaving the client waiting. A
+ * service left on the transport threads is guarded the same way ({@link GuardedCalls}).
  */
 class OffloadedCallsTest {
     private static final String OFFLOADED = "test.Offloaded";
@@ -76,7 +78,7 @@ class OffloadedCallsTest {
     void start() throws IOException {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).directExecutor()
                 .addService(OffloadedCalls.offload(service(OFFLOADED), executor))
-                .addService(service(ON_TRANSPORT))
+                .addService(GuardedCalls.guard(service(ON_TRANSPORT)))
                 .build().start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
     }
@@ -137,6 +139,17 @@ class OffloadedCallsTest {
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "the call waited for its deadline");
         // The executor goes on serving the next call.
         assertTrue(unary(OFFLOADED, "Where", "x").startsWith(THREAD_PREFIX));
+    }
+
+    @Test
+    @DisplayName("a guarded transport handler that throws ends its call with the node's own UNKNOWN, not gRPC's")
+    void throwingTransportHandlerIsAnsweredByTheNode() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> unary(ON_TRANSPORT, "Throw", "x"));
+
+        assertEquals(Status.Code.UNKNOWN, e.getStatus().getCode());
+        // gRPC's own answer would be "Application error processing RPC", with nothing in the node's log.
+        assertEquals("the handler failed (see the node's log)", e.getStatus().getDescription());
+        assertFalse(unary(ON_TRANSPORT, "Where", "x").startsWith(THREAD_PREFIX));
     }
 
     private String unary(String service, String name, String request) {
