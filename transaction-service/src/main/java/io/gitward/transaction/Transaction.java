@@ -128,10 +128,12 @@ public final class Transaction {
     /**
      * Ends the transaction for its owner: voters still undecided are told STOP. Returns the voters that reported
      * COMMITTED — all of them when the transaction already finished (every voter told to commit did), which is
-     * how a write that went well ends, so its owner learns the outcome and ends it in one step.
+     * how a write that went well ends, so its owner learns the outcome and ends it in one step. Stopping again
+     * answers the same (the owner may stop early when the primary fails, and again when the write ends); a
+     * cancelled transaction is refused.
      */
     synchronized Set<String> stop() throws TransactionException {
-        if (state != State.FINISHED) {
+        if (state != State.FINISHED && state != State.STOPPED) {
             requireNotEnded(null);
             state = State.STOPPED;
             for (String voter : registration.voters().keySet()) {
