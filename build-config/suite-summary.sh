@@ -29,9 +29,11 @@ if [ -f "$lines" ]; then
   # Last line per area, in the order areas first appeared.
   while IFS= read -r area; do
     line=$(grep -E "^\[suite\] area=${area} " "$lines" | tail -1)
-    cases=$(sed -E 's/.* cases=([0-9]+).*/\1/' <<<"$line")
-    passed=$(sed -E 's/.* passed=([0-9]+).*/\1/' <<<"$line")
-    failed=$(sed -E 's/.* failed=([0-9]+).*/\1/' <<<"$line")
+    # The head fields by position: an area's figures may carry keys of the same name (revocation's failed=N calls).
+    fields='^\[suite\] area=[^ ]+ cases=([0-9]+) passed=([0-9]+) failed=([0-9]+)'
+    cases=$(sed -E "s/${fields}.*/\\1/" <<<"$line")
+    passed=$(sed -E "s/${fields}.*/\\2/" <<<"$line")
+    failed=$(sed -E "s/${fields}.*/\\3/" <<<"$line")
     figures=$(sed -E 's/^\[suite\] area=[^ ]+ cases=[0-9]+ passed=[0-9]+ failed=[0-9]+ ?//' <<<"$line")
     echo "| $area | $cases | $passed | $failed | ${figures:-} |" >>"$table"
     [ "$failed" -eq 0 ] || status=1
