@@ -1,5 +1,6 @@
 package io.gitward.proxy;
 
+import io.gitward.proto.TransactionServiceGrpc;
 import io.gitward.proxy.admin.ProxyAdminGrpcService;
 import io.gitward.proxy.forward.ProxyServices;
 import io.gitward.proxy.forward.RouteContext;
@@ -28,6 +29,7 @@ import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -127,8 +129,8 @@ public final class ProxyNode implements NodeApplication {
      */
     @Override
     public Set<String> transportServices() {
-        Set<String> onTransport = new java.util.HashSet<>(forwardedServices);
-        onTransport.add(io.gitward.proto.TransactionServiceGrpc.SERVICE_NAME);
+        Set<String> onTransport = new HashSet<>(forwardedServices);
+        onTransport.add(TransactionServiceGrpc.SERVICE_NAME);
         return Set.copyOf(onTransport);
     }
 

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -143,7 +144,7 @@ public final class Transaction {
             }
             finish();
         }
-        return new java.util.TreeSet<>(committed);
+        return new TreeSet<>(committed);
     }
 
     synchronized void cancel(String reason) throws TransactionException {
