@@ -36,6 +36,7 @@ public final class Transaction {
     private final Map<String, CompletableFuture<VoterOutcome>> waiting = new LinkedHashMap<>();
     private final List<TransactionEvent> events = new ArrayList<>();
     private final List<TransactionEventListener> listeners = new ArrayList<>();
+    private final List<CommitWait> commitWaits = new ArrayList<>();
     private final TransactionMetrics metrics;
     private Strategy.Verdict verdict = Strategy.Verdict.pending();
     private State state = State.OPEN;
@@ -108,6 +109,26 @@ public final class Transaction {
         }
         emit(new TransactionEvent(id, voter, outcome, true));
         finishIfSettled();
+        releaseCommitWaits();
+    }
+
+    /**
+     * Completes once each of {@code voters} that was told to COMMIT has reported COMMITTED. A voter answers its
+     * caller without waiting for its COMMITTED vote to be taken, so whoever saw the voters' calls succeed waits
+     * here for their votes before asking who committed — also after a stop, which does not undo a COMMIT already
+     * given. Voters undecided or told anything else are not waited for; the caller bounds the wait.
+     */
+    synchronized CompletableFuture<Void> committedBy(Set<String> voters) throws TransactionException {
+        for (String voter : voters) {
+            requireVoter(voter);
+        }
+        CommitWait wait = new CommitWait(Set.copyOf(voters), new CompletableFuture<>());
+        if (!wait.pending(outcomes, committed)) {
+            wait.done().complete(null);
+        } else {
+            commitWaits.add(wait);
+        }
+        return wait.done();
     }
 
     /** The deadline passed: decide what can be decided and abort every voter that stayed silent. */
@@ -258,6 +279,29 @@ public final class Transaction {
             listener.onFinished(state.wireName());
         }
         listeners.clear();
+    }
+
+    private void releaseCommitWaits() {
+        commitWaits.removeIf(wait -> {
+            if (wait.done().isDone() || !wait.pending(outcomes, committed)) {
+                wait.done().complete(null);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    /** Someone waiting for the COMMITTED votes of {@code voters}. */
+    private record CommitWait(Set<String> voters, CompletableFuture<Void> done) {
+        boolean pending(Map<String, VoterOutcome> outcomes, Set<String> committed) {
+            for (String voter : voters) {
+                VoterOutcome outcome = outcomes.get(voter);
+                if (outcome != null && outcome.outcome() == Outcome.COMMIT && !committed.contains(voter)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     private void emit(TransactionEvent event) {

@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
 public final class TransactionGrpcService extends TransactionServiceGrpc.TransactionServiceImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(TransactionGrpcService.class);
     static final String ANONYMOUS = "anonymous";
+    /** The longest Stop waits for COMMITTED votes, whatever its caller asks. */
+    static final Duration MAX_COMMIT_WAIT = Duration.ofMinutes(1);
 
     private final TransactionManager manager;
     private final TrustDomain trustDomain;
@@ -146,12 +148,27 @@ public final class TransactionGrpcService extends TransactionServiceGrpc.Transac
     public void stop(StopTransactionRequest request, StreamObserver<StopTransactionResponse> responses) {
         try {
             ownedBy(request.getTransactionId(), "stop");
-            Set<String> committed = manager.stop(request.getTransactionId());
-            responses.onNext(StopTransactionResponse.newBuilder().addAllCommittedVoters(committed).build());
-            responses.onCompleted();
         } catch (TransactionException e) {
             responses.onError(status(e));
+            return;
         }
+        Duration wait = Duration.ofMillis(Math.min(Integer.toUnsignedLong(request.getAwaitCommittedMillis()),
+                MAX_COMMIT_WAIT.toMillis()));
+        manager.stopOnceCommitted(request.getTransactionId(), Set.copyOf(request.getAwaitCommittedList()), wait)
+                .whenComplete((committed, error) -> {
+                    if (error == null) {
+                        responses.onNext(StopTransactionResponse.newBuilder().addAllCommittedVoters(committed).build());
+                        responses.onCompleted();
+                    } else if (error.getCause() instanceof TransactionException e) {
+                        responses.onError(status(e));
+                    } else if (error instanceof TransactionException e) {
+                        responses.onError(status(e));
+                    } else {
+                        LOG.error("stopping transaction {} failed", request.getTransactionId(), error);
+                        responses.onError(Status.INTERNAL.withDescription("stopping the transaction failed (see the"
+                                + " coordinator's log)").asRuntimeException());
+                    }
+                });
     }
 
     @Override

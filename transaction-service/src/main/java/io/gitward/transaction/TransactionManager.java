@@ -12,8 +12,10 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -89,6 +91,33 @@ public final class TransactionManager implements AutoCloseable {
     /** Stops the transaction (see {@link Transaction#stop}); returns the voters that committed, sorted. */
     public Set<String> stop(String id) throws TransactionException {
         return find(id).stop();
+    }
+
+    /**
+     * Stops the transaction once the COMMITTED votes of {@code awaited} (voters seen to succeed) are in, or after
+     * {@code maxWait}, whichever comes first (see {@link Transaction#committedBy}); completes with the voters
+     * that committed, or a {@link TransactionException}. Never blocks the caller.
+     */
+    public CompletableFuture<Set<String>> stopOnceCommitted(String id, Set<String> awaited, Duration maxWait) {
+        try {
+            Transaction transaction = find(id);
+            CompletableFuture<Void> committed = transaction.committedBy(awaited);
+            if (committed.isDone()) {
+                return CompletableFuture.completedFuture(transaction.stop());
+            }
+            ScheduledFuture<?> giveUp = timer.schedule(() -> committed.complete(null), maxWait.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            return committed.thenApplyAsync(ignored -> {
+                giveUp.cancel(false);
+                try {
+                    return transaction.stop();
+                } catch (TransactionException e) {
+                    throw new CompletionException(e);
+                }
+            }, timer);
+        } catch (TransactionException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     public void cancel(String id, String reason) throws TransactionException {

@@ -1,6 +1,7 @@
 package io.gitward.transaction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -170,6 +172,58 @@ class TransactionManagerTest {
         assertEquals("stopped", partly.snapshot().state());
         assertEquals(Outcome.STOP, partly.snapshot().voters().get(2).outcome().outcome());
         assertEquals(Set.of("a"), manager.stop(partly.id()), "stopping again answers the same");
+    }
+
+    @Test
+    void stopWaitsForTheCommittedVotesOfVotersThatAnsweredButNotLonger() throws Exception {
+        Transaction transaction = register(Strategy.MAJORITY, "a", "b", "c");
+        for (String voter : List.of("a", "b", "c")) {
+            manager.prepare(transaction.id(), voter, hash("x"));
+        }
+        manager.committed(transaction.id(), "a", hash("x"));
+        // a and b answered their caller; b's COMMITTED vote is still on its way, c's call failed.
+        CompletableFuture<Set<String>> stopped = manager.stopOnceCommitted(transaction.id(), Set.of("a", "b"),
+                Duration.ofSeconds(30));
+        Thread.sleep(100);
+        assertFalse(stopped.isDone(), "b's vote is awaited");
+        assertEquals("decided", transaction.snapshot().state(), "nothing is stopped while waiting");
+        manager.committed(transaction.id(), "b", hash("x"));
+        assertEquals(Set.of("a", "b"), stopped.get(5, TimeUnit.SECONDS));
+        assertEquals("stopped", transaction.snapshot().state());
+        assertEquals(Outcome.COMMIT, transaction.snapshot().voters().get(2).outcome().outcome(),
+                "c was told to commit; it never said it did");
+
+        // Stopped early (the primary failed): a voter already told to COMMIT still applies, and is still awaited.
+        Transaction early = register(Strategy.MAJORITY, "a", "b", "c");
+        manager.prepare(early.id(), "a", hash("x"));
+        manager.prepare(early.id(), "b", hash("x"));
+        manager.stop(early.id());
+        CompletableFuture<Set<String>> afterStop = manager.stopOnceCommitted(early.id(), Set.of("b"),
+                Duration.ofSeconds(30));
+        Thread.sleep(100);
+        assertFalse(afterStop.isDone(), "b's vote is awaited after the stop");
+        manager.committed(early.id(), "b", hash("x"));
+        assertEquals(Set.of("b"), afterStop.get(5, TimeUnit.SECONDS));
+
+        // A vote that never comes: Stop answers after the wait, without that voter.
+        Transaction silent = register(Strategy.MAJORITY, "a", "b");
+        manager.prepare(silent.id(), "a", hash("x"));
+        manager.prepare(silent.id(), "b", hash("x"));
+        manager.committed(silent.id(), "a", hash("x"));
+        long start = System.nanoTime();
+        assertEquals(Set.of("a"), manager.stopOnceCommitted(silent.id(), Set.of("a", "b"), Duration.ofMillis(300))
+                .get(5, TimeUnit.SECONDS));
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(300), "waited the full bound");
+
+        // Nothing to wait for: answered at once, on the caller's thread.
+        Transaction done = register(Strategy.MAJORITY, "a");
+        manager.prepare(done.id(), "a", hash("x"));
+        manager.committed(done.id(), "a", hash("x"));
+        assertEquals(Set.of("a"), manager.stopOnceCommitted(done.id(), Set.of("a"), Duration.ofHours(1)).getNow(null));
+
+        ExecutionException unknown = assertThrows(ExecutionException.class, () -> manager.stopOnceCommitted(
+                register(Strategy.MAJORITY, "a").id(), Set.of("z"), Duration.ofSeconds(1)).get(5, TimeUnit.SECONDS));
+        assertTrue(unknown.getCause().getMessage().contains("not a voter"), unknown.getCause().getMessage());
     }
 
     @Test

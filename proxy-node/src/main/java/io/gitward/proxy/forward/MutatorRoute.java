@@ -210,9 +210,15 @@ final class MutatorRoute implements ProxiedCall.Route {
     /** Records the write's outcome; returns the status the client gets. */
     private Status record(ProxiedCall call, Status answer) {
         try {
-            Set<String> committed = context.coordinator().finish(transactionId);
             Map<String, Boolean> succeeded = new HashMap<>();
-            call.upstreams().forEach(upstream -> succeeded.put(upstream.storage(), upstream.status().isOk()));
+            Set<String> answeredOk = new TreeSet<>();
+            for (Upstream upstream : call.upstreams()) {
+                succeeded.put(upstream.storage(), upstream.status().isOk());
+                if (upstream.status().isOk()) {
+                    answeredOk.add(upstream.storage());
+                }
+            }
+            Set<String> committed = context.coordinator().finish(transactionId, answeredOk, context.secondaryGrace());
             if (lifecycle == RepositoryLifecycle.REMOVES && answer.isOk()) {
                 write.delete();
             } else if (lifecycle == RepositoryLifecycle.CREATES && !answer.isOk()) {

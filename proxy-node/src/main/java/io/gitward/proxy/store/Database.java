@@ -25,14 +25,16 @@ final class Database implements AutoCloseable {
     private final String password;
     private final HikariDataSource statements;
     private final HikariDataSource writes;
+    private final Duration sessionLockTimeout;
 
     private Database(Dialect dialect, String safeUrl, String password, HikariDataSource statements,
-            HikariDataSource writes) {
+            HikariDataSource writes, Duration sessionLockTimeout) {
         this.dialect = dialect;
         this.safeUrl = safeUrl;
         this.password = password;
         this.statements = statements;
         this.writes = writes;
+        this.sessionLockTimeout = sessionLockTimeout;
     }
 
     /** Connects both pools (failing fast when the database cannot be reached). */
@@ -47,7 +49,7 @@ final class Database implements AutoCloseable {
             Duration writeWait = settings.lockTimeout().compareTo(MINIMUM_CONNECTION_WAIT) < 0
                     ? MINIMUM_CONNECTION_WAIT : settings.lockTimeout();
             HikariDataSource writes = new HikariDataSource(pool(settings, dialect, password, name + "-writes", writeWait));
-            return new Database(dialect, safeUrl, password, statements, writes);
+            return new Database(dialect, safeUrl, password, statements, writes, settings.lockTimeout());
         } catch (RuntimeException e) {
             // Hikari reports a failed first connection as an unchecked PoolInitializationException.
             if (statements != null) {
@@ -92,6 +94,11 @@ final class Database implements AutoCloseable {
         return dialect;
     }
 
+    /** The lock wait every pooled connection starts with (set when the pool opens it). */
+    Duration sessionLockTimeout() {
+        return sessionLockTimeout;
+    }
+
     /** Runs {@code work} on a pooled connection in autocommit mode. */
     <T> T run(String what, SqlWork<T> work) throws StoreException {
         try (Connection connection = statements.getConnection()) {
@@ -128,6 +135,11 @@ final class Database implements AutoCloseable {
             connection.close();
             throw e;
         }
+    }
+
+    /** Closes a write connection for good instead of returning it to the pool. */
+    void discardWriteConnection(Connection connection) {
+        writes.evictConnection(connection);
     }
 
     static void rollbackQuietly(Connection connection) {

@@ -23,6 +23,11 @@ enum Dialect {
         }
 
         @Override
+        String lockTimeoutReset(Duration sessionDefault) {
+            return null; // SET LOCAL ends with its transaction
+        }
+
+        @Override
         String schemaLock() {
             // Concurrent CREATE TABLE IF NOT EXISTS can still collide in PostgreSQL's catalog; one creator at a time.
             return "SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK_KEY + ")";
@@ -54,8 +59,13 @@ enum Dialect {
 
         @Override
         String transactionLockTimeout(Duration timeout) {
-            // A session setting in H2; harmless, since write connections set it at the start of every write.
+            // A session setting in H2: the write puts the pool's value back when it ends (lockTimeoutReset).
             return sessionLockTimeout(timeout);
+        }
+
+        @Override
+        String lockTimeoutReset(Duration sessionDefault) {
+            return sessionLockTimeout(sessionDefault);
         }
 
         @Override
@@ -98,6 +108,9 @@ enum Dialect {
 
     /** Bounds the lock waits of the current transaction. */
     abstract String transactionLockTimeout(Duration timeout);
+
+    /** What puts a connection's lock wait back to the pool's value after a write chose another; null if nothing. */
+    abstract String lockTimeoutReset(Duration sessionDefault);
 
     /** A statement serializing schema creation until the transaction ends, or null when DDL is serialized anyway. */
     abstract String schemaLock();

@@ -28,18 +28,20 @@ final class JdbcRepositoryWrite implements RepositoryWrite {
     private final String virtualStorage;
     private final RepositoryState state;
     private final long intentId;
+    private final String lockTimeoutReset;
     private final Map<String, Long> generations = new TreeMap<>();
     private final Set<Long> resolvedIntents = new TreeSet<>();
     private String primary;
     private boolean finished;
 
     private JdbcRepositoryWrite(Database database, Connection connection, String virtualStorage,
-            RepositoryState state, long intentId) {
+            RepositoryState state, long intentId, String lockTimeoutReset) {
         this.database = database;
         this.connection = connection;
         this.virtualStorage = virtualStorage;
         this.state = state;
         this.intentId = intentId;
+        this.lockTimeoutReset = lockTimeoutReset;
     }
 
     /** Locks the repository (waiting up to {@code lockTimeout}), then records the intent. */
@@ -52,34 +54,40 @@ final class JdbcRepositoryWrite implements RepositoryWrite {
         } catch (SQLException e) {
             throw database.failure(what, e);
         }
+        // The pool's connections wait its lock timeout already: setting it on every write would cost a statement
+        // (and in H2 any SET invalidates every session's cache of parsed statements: all of them are parsed again).
+        String lockTimeoutReset = lockTimeout.equals(database.sessionLockTimeout()) ? null
+                : database.dialect().lockTimeoutReset(database.sessionLockTimeout());
         try {
-            RepositoryState state = lock(connection, database.dialect(), virtualStorage, relativePath, lockTimeout);
+            if (!lockTimeout.equals(database.sessionLockTimeout())) {
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute(database.dialect().transactionLockTimeout(lockTimeout));
+                }
+            }
+            RepositoryState state = lock(connection, virtualStorage, relativePath);
             if (state == null) {
                 throw new StoreException(StoreException.Kind.NOT_FOUND, what + ": no such repository in virtual storage '"
                         + virtualStorage + "'");
             }
             long intentId = database.run(what, intents -> insertIntent(intents, virtualStorage, relativePath, owner,
                     now));
-            return new JdbcRepositoryWrite(database, connection, virtualStorage, state, intentId);
+            return new JdbcRepositoryWrite(database, connection, virtualStorage, state, intentId, lockTimeoutReset);
         } catch (SQLException e) {
-            release(connection);
+            release(database, connection, lockTimeoutReset);
             if (database.dialect().isLockTimeout(e)) {
                 throw new StoreException(StoreException.Kind.LOCK_TIMEOUT, what + ": another writer held it longer than "
                         + lockTimeout.toMillis() + "ms", e);
             }
             throw database.failure(what, e);
         } catch (StoreException | RuntimeException e) {
-            release(connection);
+            release(database, connection, lockTimeoutReset);
             throw e;
         }
     }
 
     /** The repository as it is once locked, or null when it does not exist. */
-    private static RepositoryState lock(Connection connection, Dialect dialect, String virtualStorage,
-            String relativePath, Duration lockTimeout) throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            statement.execute(dialect.transactionLockTimeout(lockTimeout));
-        }
+    private static RepositoryState lock(Connection connection, String virtualStorage, String relativePath)
+            throws SQLException {
         String primary;
         try (PreparedStatement select = connection.prepareStatement("SELECT primary_storage FROM repositories"
                 + " WHERE virtual_storage = ? AND relative_path = ? FOR UPDATE")) {
@@ -170,7 +178,7 @@ final class JdbcRepositoryWrite implements RepositoryWrite {
         } catch (SQLException e) {
             throw database.failure("commit the write of '" + state.relativePath() + "'", e);
         } finally {
-            release(connection);
+            release(database, connection, lockTimeoutReset);
         }
     }
 
@@ -184,7 +192,7 @@ final class JdbcRepositoryWrite implements RepositoryWrite {
         } catch (SQLException e) {
             throw database.failure("abandon the write of '" + state.relativePath() + "'", e);
         } finally {
-            release(connection);
+            release(database, connection, lockTimeoutReset);
         }
     }
 
@@ -206,7 +214,7 @@ final class JdbcRepositoryWrite implements RepositoryWrite {
         } catch (SQLException e) {
             throw database.failure("delete '" + state.relativePath() + "'", e);
         } finally {
-            release(connection);
+            release(database, connection, lockTimeoutReset);
         }
     }
 
@@ -214,7 +222,7 @@ final class JdbcRepositoryWrite implements RepositoryWrite {
     public synchronized void close() {
         if (!finished) {
             finished = true;
-            release(connection);
+            release(database, connection, lockTimeoutReset);
         }
     }
 
@@ -271,9 +279,21 @@ final class JdbcRepositoryWrite implements RepositoryWrite {
         }
     }
 
-    /** Ends the transaction if still open (releasing the row lock) and returns the connection to its pool. */
-    private static void release(Connection connection) {
+    /**
+     * Ends the transaction if still open (releasing the row lock), puts back the pool's lock wait when this write
+     * chose another ({@code lockTimeoutReset}, null if not), and returns the connection to its pool.
+     */
+    private static void release(Database database, Connection connection, String lockTimeoutReset) {
         Database.rollbackQuietly(connection);
+        if (lockTimeoutReset != null) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute(lockTimeoutReset);
+            } catch (SQLException e) {
+                // It would keep this write's lock wait: the pool must not hand it out again.
+                database.discardWriteConnection(connection);
+                return;
+            }
+        }
         try {
             connection.close();
         } catch (SQLException ignored) {

@@ -2,6 +2,7 @@ package io.gitward.proxy.tx;
 
 import io.gitward.proto.TransactionContext;
 import io.gitward.transaction.Registration;
+import java.time.Duration;
 import java.util.Set;
 
 /** The transaction service as the proxy's write path uses it, embedded in this process or standalone. */
@@ -11,9 +12,11 @@ public interface Coordinator {
 
     /**
      * Ends the transaction once its write is over — voters still undecided are told STOP — and returns the voters
-     * that reported COMMITTED (applied the update). One round trip: the outcome comes with the end.
+     * that reported COMMITTED (applied the update). One round trip: the outcome comes with the end. Voters answer
+     * before their COMMITTED vote is taken, so the coordinator first waits up to {@code wait} for the votes of
+     * {@code succeeded}, the voters whose calls ended OK.
      */
-    Set<String> finish(String transactionId) throws CoordinatorException;
+    Set<String> finish(String transactionId, Set<String> succeeded, Duration wait) throws CoordinatorException;
 
     /** Ends the transaction early (the primary failed): voters that have not voted yet are told STOP. Best effort. */
     void stop(String transactionId);

@@ -8,7 +8,9 @@ import io.gitward.security.runtime.SecurityRuntime;
 import io.gitward.transaction.Registration;
 import io.gitward.transaction.TransactionException;
 import io.gitward.transaction.TransactionManager;
+import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 
 /**
  * The transaction service inside this proxy: registration in-process, votes arriving on the proxy's own
@@ -43,11 +45,12 @@ public final class EmbeddedCoordinator implements Coordinator {
     }
 
     @Override
-    public Set<String> finish(String transactionId) throws CoordinatorException {
+    public Set<String> finish(String transactionId, Set<String> succeeded, Duration wait) throws CoordinatorException {
         try {
-            return manager.stop(transactionId);
-        } catch (TransactionException e) {
-            throw new CoordinatorException("cannot end transaction " + transactionId + ": " + e.getMessage(), e);
+            return manager.stopOnceCommitted(transactionId, succeeded, wait).join();
+        } catch (CompletionException e) {
+            String reason = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
+            throw new CoordinatorException("cannot end transaction " + transactionId + ": " + reason, e);
         }
     }
 

@@ -13,6 +13,7 @@ import io.gitward.security.runtime.SecurityRuntime;
 import io.gitward.transaction.Registration;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -61,10 +62,11 @@ public final class RemoteCoordinator implements Coordinator, AutoCloseable {
     }
 
     @Override
-    public Set<String> finish(String transactionId) throws CoordinatorException {
+    public Set<String> finish(String transactionId, Set<String> succeeded, Duration wait) throws CoordinatorException {
         try {
-            StopTransactionResponse stopped = stub().stop(StopTransactionRequest.newBuilder()
-                    .setTransactionId(transactionId).build());
+            StopTransactionResponse stopped = stub().withDeadlineAfter(DEADLINE_SECONDS * 1000 + wait.toMillis(),
+                    TimeUnit.MILLISECONDS).stop(StopTransactionRequest.newBuilder().setTransactionId(transactionId)
+                    .addAllAwaitCommitted(succeeded).setAwaitCommittedMillis((int) wait.toMillis()).build());
             return new TreeSet<>(stopped.getCommittedVotersList());
         } catch (StatusRuntimeException e) {
             throw new CoordinatorException("cannot end transaction " + transactionId + " on coordinator "

@@ -16,8 +16,11 @@ import io.gitward.security.runtime.SecurityRuntime;
 import io.gitward.security.server.ListenAddress;
 import io.gitward.storage.StorageException;
 import io.gitward.storage.refs.UpdateVoter;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,11 +61,17 @@ public final class CoordinatorClient implements AutoCloseable {
 
             @Override
             public void committed(byte[] hash) {
+                // Sent, not awaited: the caller gets its answer (and the repository's lock is free) one round trip
+                // sooner. Whoever ends the transaction waits for this vote at the coordinator; a vote that never
+                // arrives leaves this replica unconfirmed there, and it is repaired.
                 try {
-                    vote(coordinator, context, VotePhase.COMMITTED, hash);
+                    TransactionServiceGrpc.TransactionServiceStub stub = TransactionServiceGrpc.newStub(channel(coordinator))
+                            .withDeadlineAfter(voteTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                    // Outside the incoming call's context, which is cancelled as soon as that call is answered.
+                    Context.current().fork().run(() -> stub.vote(request(context, VotePhase.COMMITTED, hash),
+                            new CommittedVoteResult(context)));
                 } catch (StorageException e) {
-                    // Applied already; the proxy sees no COMMITTED event and treats this replica as unconfirmed.
-                    LOG.warn("transaction {}: the update is applied but the COMMITTED vote failed: {}",
+                    LOG.warn("transaction {}: the update is applied but the COMMITTED vote could not be sent: {}",
                             context.getTransactionId(), e.getMessage());
                 }
             }
@@ -74,8 +83,7 @@ public final class CoordinatorClient implements AutoCloseable {
         try {
             return TransactionServiceGrpc.newBlockingStub(channel(coordinator))
                     .withDeadlineAfter(voteTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .vote(VoteRequest.newBuilder().setTransactionId(context.getTransactionId()).setVoter(context.getVoter())
-                            .setPhase(phase).setHash(ByteString.copyFrom(hash)).build());
+                    .vote(request(context, phase, hash));
         } catch (StatusRuntimeException e) {
             StorageException.Kind kind = switch (e.getStatus().getCode()) {
                 case FAILED_PRECONDITION, NOT_FOUND -> StorageException.Kind.ABORTED;
@@ -85,6 +93,30 @@ public final class CoordinatorClient implements AutoCloseable {
             throw new StorageException(kind, "coordinator " + coordinator.identity() + " refused or could not take the "
                     + phase + " vote: " + e.getStatus().getCode() + " " + e.getStatus().getDescription()
                     + "; nothing was changed", e);
+        }
+    }
+
+    private static VoteRequest request(TransactionContext context, VotePhase phase, byte[] hash) {
+        return VoteRequest.newBuilder().setTransactionId(context.getTransactionId()).setVoter(context.getVoter())
+                .setPhase(phase).setHash(ByteString.copyFrom(hash)).build();
+    }
+
+    /** Logs a COMMITTED vote the coordinator did not take; the update stays applied. */
+    private record CommittedVoteResult(TransactionContext context) implements StreamObserver<VoteResponse> {
+        @Override
+        public void onNext(VoteResponse response) {
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            Status status = Status.fromThrowable(error);
+            LOG.warn("transaction {}: the update is applied but coordinator {} did not take the COMMITTED vote: {} {}",
+                    context.getTransactionId(), context.getCoordinatorIdentity(), status.getCode(),
+                    status.getDescription());
+        }
+
+        @Override
+        public void onCompleted() {
         }
     }
 

@@ -5,6 +5,7 @@ import static io.gitward.tests.storage.GitCli.git;
 import static io.gitward.tests.storage.GitCli.refs;
 import static io.gitward.tests.storage.Requests.commit;
 import static io.gitward.tests.storage.Requests.create;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,6 +40,7 @@ import io.grpc.Status;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -106,8 +108,11 @@ class StorageTransactionIT {
         }
         assertEquals(1, STORAGES.stream().map(name -> refs(gitDir(name, path))).distinct().count());
         assertEquals(1, STORAGES.stream().map(name -> checksum(name, path)).distinct().count());
-        TransactionState state = transaction(id);
-        assertTrue(state.getVotersList().stream().allMatch(VoterState::getCommitted), state.toString());
+        // Each replica answers before its COMMITTED vote is taken: the votes follow within moments.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            TransactionState state = transaction(id);
+            assertTrue(state.getVotersList().stream().allMatch(VoterState::getCommitted), state.toString());
+        });
 
         // A transactional reference update, and a transactional push, on the same three replicas.
         String tagTx = register(VotingStrategy.UNANIMOUS);

@@ -37,6 +37,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -264,6 +266,37 @@ class JdbcClusterStoreTest {
             held.commit();
         }
         assertEquals(1, second.repository(PATH).orElseThrow().maxGeneration());
+    }
+
+    @OnEachBackend
+    @DisplayName("a write's own lock timeout ends with it: the next write on the same connection waits the store's")
+    void ownLockTimeoutIsNotLeftOnThePooledConnection(Backend backend) throws Exception {
+        StoreSettings shared = newDatabase(backend);
+        ClusterStore first = open(shared);
+        // One pooled connection per pool: the second write below is handed the connection the first one used.
+        ClusterStore second = open(new StoreSettings(shared.url(), shared.user(), shared.passwordFile(), 1,
+                STORE_LOCK_TIMEOUT));
+        first.createRepository(PATH, "storage-1", List.of("storage-1"));
+
+        RepositoryWrite held = first.beginWrite(PATH, "proxy-1", WAIT);
+        StoreException e = assertThrows(StoreException.class,
+                () -> second.beginWrite(PATH, "proxy-2", Duration.ofMillis(200)));
+        assertEquals(StoreException.Kind.LOCK_TIMEOUT, e.kind(), e.getMessage());
+
+        CompletableFuture<Long> waited = CompletableFuture.supplyAsync(() -> {
+            long start = System.nanoTime();
+            try (RepositoryWrite next = second.beginWrite(PATH, "proxy-2", STORE_LOCK_TIMEOUT)) {
+                next.abandon();
+                return System.nanoTime() - start;
+            } catch (StoreException failed) {
+                throw new CompletionException(failed);
+            }
+        });
+        Thread.sleep(1_000);
+        assertFalse(waited.isDone(), "the write with the store's 10 s lock timeout gave up after the earlier 200 ms");
+        held.setGeneration("storage-1", 1);
+        held.commit();
+        assertTrue(waited.get(10, TimeUnit.SECONDS) >= TimeUnit.MILLISECONDS.toNanos(1_000));
     }
 
     @OnEachBackend
