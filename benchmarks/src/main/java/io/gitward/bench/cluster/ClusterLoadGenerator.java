@@ -105,8 +105,8 @@ public final class ClusterLoadGenerator {
             Map<Integer, Double> slowest = new LinkedHashMap<>();
             if (group.closed()) {
                 for (int inFlight : group.inFlight()) {
-                    for (LoadPlan.Target target : group.variants()) {
-                        LoadResult.Run run = measure(engine, group, target, connections, channels, inFlight, 0, expectedRefs);
+                    for (LoadResult.Run run : measureInterleaved(engine, group, connections, channels, inFlight, 0,
+                            expectedRefs)) {
                         runs.add(run);
                         slowest.merge(inFlight, run.throughput(), Math::min);
                     }
@@ -119,9 +119,7 @@ public final class ClusterLoadGenerator {
                     out.println("skipping the open loop of " + group.id() + " x" + inFlight + ": no closed-loop rate");
                     continue;
                 }
-                for (LoadPlan.Target target : group.variants()) {
-                    runs.add(measure(engine, group, target, connections, channels, inFlight, rate, expectedRefs));
-                }
+                runs.addAll(measureInterleaved(engine, group, connections, channels, inFlight, rate, expectedRefs));
             }
         } finally {
             for (ManagedChannel channel : channels.values()) {
@@ -155,22 +153,52 @@ public final class ClusterLoadGenerator {
         }
     }
 
-    private LoadResult.Run measure(LoadEngine engine, LoadPlan.Group group, LoadPlan.Target target,
+    /**
+     * Measures every variant of the group at {@code inFlight} (and {@code rate}, 0 for the closed loop) in
+     * {@link LoadPlan#slices} slices taken in turn — A B C, B C A, C A B, … — so that a machine whose speed drifts
+     * over minutes (a shared VM) shifts every variant alike instead of favouring whichever ran in a faster minute.
+     * Each slice has its share of the warm-up and of the measured window; a variant's slices are added up.
+     */
+    private List<LoadResult.Run> measureInterleaved(LoadEngine engine, LoadPlan.Group group,
             Map<String, Connections> connections, Map<String, ManagedChannel> channels, int inFlight, double rate,
             long expectedRefs) throws Exception {
+        List<LoadPlan.Target> variants = group.variants();
+        int slices = LoadPlan.slices(plan.quick(), variants.stream().anyMatch(LoadPlan.Target::rotating));
+        Map<String, LoadEngine.Measured> measured = new LinkedHashMap<>();
+        for (int slice = 0; slice < slices; slice++) {
+            for (int i = 0; i < variants.size(); i++) {
+                LoadPlan.Target target = variants.get((i + slice) % variants.size());
+                LoadEngine.Measured part = measureSlice(engine, group, target, connections, channels, inFlight, rate,
+                        expectedRefs, slices);
+                measured.merge(target.label(), part, LoadEngine.Measured::plus);
+            }
+        }
+        List<LoadResult.Run> runs = new ArrayList<>();
+        for (LoadPlan.Target target : variants) {
+            runs.add(toRun(group, target, inFlight, rate, measured.get(target.label())));
+        }
+        return runs;
+    }
+
+    private LoadEngine.Measured measureSlice(LoadEngine engine, LoadPlan.Group group, LoadPlan.Target target,
+            Map<String, Connections> connections, Map<String, ManagedChannel> channels, int inFlight, double rate,
+            long expectedRefs, int slices) throws Exception {
         Operations.Call call = operations.call(group.operation(), connections.get(target.label()),
                 channels.get(target.label()), expectedRefs);
         if (target.rotating()) {
             signal("rotate on " + group.id() + " " + (rate > 0 ? "open" : "closed") + " x" + inFlight);
         }
-        LoadEngine.Measured measured;
         try {
-            measured = engine.run(call, inFlight, rate, plan.warmupMillis(), plan.measureMillis());
+            return engine.run(call, inFlight, rate, plan.warmupMillis() / slices, plan.measureMillis() / slices);
         } finally {
             if (target.rotating()) {
                 signal("rotate off");
             }
         }
+    }
+
+    private LoadResult.Run toRun(LoadPlan.Group group, LoadPlan.Target target, int inFlight, double rate,
+            LoadEngine.Measured measured) {
         Map<String, Double> per1000 = new LinkedHashMap<>();
         for (Map.Entry<String, Double> used : measured.cpuSeconds().entrySet()) {
             per1000.put(used.getKey(), used.getValue() < 0 || measured.calls() == 0 ? -1

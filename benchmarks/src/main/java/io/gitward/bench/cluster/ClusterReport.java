@@ -129,13 +129,25 @@ public final class ClusterReport {
                   is recorded with HdrHistogram `recordValueWithExpectedInterval` (coordinated-omission correction);
                 - before a scenario, each variant is driven %d ms in all (not recorded; at each in-flight count of the
                   scenario, twice round the variants)%s; each run: %d ms of warm-up (not
-                  recorded), then %d ms measured; CPU = utime + stime from `/proc/PID/stat`
+                  recorded), then %d ms measured, %s; CPU = utime + stime from `/proc/PID/stat`
                   at the window's start and end, for the load generator (`client`), the proxy, each storage node, the
                   coordinator and nginx (master + workers), shown as CPU seconds per 1,000 successful calls;
                 - latencies in ms; "server CPU" sums every process except the client.
 
                 """, results.clusters().isEmpty() ? 0 : results.clusters().get(0).seed(), results.openFraction() * 100,
-                results.variantWarmupMillis(), warmupByCalls(), results.warmupMillis(), results.measureMillis());
+                results.variantWarmupMillis(), warmupByCalls(), results.warmupMillis(), results.measureMillis(),
+                slicing());
+    }
+
+    /** How the runs of a scenario's variants were interleaved (see {@link LoadPlan#slices}). */
+    private String slicing() {
+        if (LoadPlan.slices(results.quick(), false) == 1) {
+            return "in one window (a quick run)";
+        }
+        return "split into " + LoadPlan.SLICES + " slices taken in turn with the scenario's other variants on the same"
+                + " cluster (A B C, B C A, C A B, …) and added up, so that a VM whose speed drifts over minutes shifts"
+                + " them alike (scenarios 1, 1b, 2 and 5; the variants of scenarios 3 and 4 run on different clusters, one"
+                + " cluster after the other, and scenario 6 runs in one window, since its leaves rotate every few seconds)";
     }
 
     /** What the load generator's warm-up by calls did in this run (quick runs skip it). */

@@ -41,6 +41,18 @@ final class LoadEngine {
     /** What a run measured before it is labelled. */
     record Measured(long calls, long errors, List<String> errorSamples, double seconds, Histogram histogram,
             long lateStarts, Map<String, Double> cpuSeconds) {
+        /** Two windows of the same variant as one: counts, time, histograms and CPU added (-1 stays unknown). */
+        Measured plus(Measured other) {
+            Histogram both = histogram.copy();
+            both.add(other.histogram);
+            Set<String> samples = new LinkedHashSet<>(errorSamples);
+            samples.addAll(other.errorSamples);
+            Map<String, Double> cpu = new LinkedHashMap<>(cpuSeconds);
+            other.cpuSeconds.forEach((process, used) -> cpu.merge(process, used, (a, b) -> a < 0 || b < 0 ? -1 : a + b));
+            return new Measured(calls + other.calls, errors + other.errors,
+                    List.copyOf(samples).subList(0, Math.min(5, samples.size())), seconds + other.seconds, both,
+                    lateStarts + other.lateStarts, cpu);
+        }
     }
 
     Measured run(Operations.Call call, int inFlight, double rate, long warmupMillis, long measureMillis)

@@ -60,6 +60,17 @@ public record LoadPlan(String cluster, boolean quick, long seed, long variantWar
     public static final java.util.SortedSet<String> WARMED_BY_CALLS = java.util.Collections.unmodifiableSortedSet(
             new java.util.TreeSet<>(java.util.Set.of("s1", "s1b", "s2", "s3")));
 
+    /** Slices in which the variants of a scenario are measured in turn (see {@link #slices}). */
+    public static final int SLICES = 5;
+
     /** The repository every target addresses (the virtual storage name; storage nodes serve it too). */
     public static final String VIRTUAL_STORAGE = "default";
+
+    /**
+     * Slices in which the variants of a scenario are measured in turn (see the load generator): one in quick runs,
+     * and one where a variant rotates certificates, whose rotations every few seconds need an unbroken window.
+     */
+    public static int slices(boolean quick, boolean rotating) {
+        return quick || rotating ? 1 : SLICES;
+    }
 }
