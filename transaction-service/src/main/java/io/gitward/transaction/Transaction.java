@@ -123,9 +123,10 @@ public final class Transaction {
             requireVoter(voter);
         }
         CommitWait wait = new CommitWait(Set.copyOf(voters), new CompletableFuture<>());
-        if (!wait.pending(outcomes, committed)) {
+        if (state == State.CANCELLED || !wait.pending(outcomes, committed)) {
             wait.done().complete(null);
         } else {
+            commitWaits.removeIf(earlier -> earlier.done().isDone()); // ones that gave up
             commitWaits.add(wait);
         }
         return wait.done();
@@ -177,6 +178,9 @@ public final class Transaction {
             }
         }
         finish();
+        // A cancelled transaction cannot be stopped: whoever waits to stop it is answered now, not at its bound.
+        commitWaits.forEach(wait -> wait.done().complete(null));
+        commitWaits.clear();
     }
 
     /** Replays what happened so far, then delivers what follows. */

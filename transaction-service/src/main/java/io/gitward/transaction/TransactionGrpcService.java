@@ -45,8 +45,6 @@ import org.slf4j.LoggerFactory;
 public final class TransactionGrpcService extends TransactionServiceGrpc.TransactionServiceImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(TransactionGrpcService.class);
     static final String ANONYMOUS = "anonymous";
-    /** The longest Stop waits for COMMITTED votes, whatever its caller asks. */
-    static final Duration MAX_COMMIT_WAIT = Duration.ofMinutes(1);
 
     private final TransactionManager manager;
     private final TrustDomain trustDomain;
@@ -152,8 +150,7 @@ public final class TransactionGrpcService extends TransactionServiceGrpc.Transac
             responses.onError(status(e));
             return;
         }
-        Duration wait = Duration.ofMillis(Math.min(Integer.toUnsignedLong(request.getAwaitCommittedMillis()),
-                MAX_COMMIT_WAIT.toMillis()));
+        Duration wait = Duration.ofMillis(Integer.toUnsignedLong(request.getAwaitCommittedMillis())); // capped there
         manager.stopOnceCommitted(request.getTransactionId(), Set.copyOf(request.getAwaitCommittedList()), wait)
                 .whenComplete((committed, error) -> {
                     if (error == null) {

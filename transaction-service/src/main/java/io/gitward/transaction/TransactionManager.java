@@ -15,8 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator's domain: registers transactions, routes votes, enforces deadlines and forgets finished
@@ -25,6 +26,9 @@ import java.util.concurrent.TimeUnit;
  * restarts and across coordinators without coordination.
  */
 public final class TransactionManager implements AutoCloseable {
+    /** The longest a stop waits for COMMITTED votes, whatever its caller asks. */
+    public static final Duration MAX_COMMIT_WAIT = Duration.ofMinutes(1);
+    private static final Logger LOG = LoggerFactory.getLogger(TransactionManager.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Map<String, Transaction> transactions = new ConcurrentHashMap<>();
@@ -105,10 +109,16 @@ public final class TransactionManager implements AutoCloseable {
             if (committed.isDone()) {
                 return CompletableFuture.completedFuture(transaction.stop());
             }
-            ScheduledFuture<?> giveUp = timer.schedule(() -> committed.complete(null), maxWait.toMillis(),
-                    TimeUnit.MILLISECONDS);
-            return committed.thenApplyAsync(ignored -> {
-                giveUp.cancel(false);
+            long bound = Math.max(0, Math.min(maxWait.toMillis(), MAX_COMMIT_WAIT.toMillis()));
+            long started = System.nanoTime();
+            // The bound does not depend on this manager's timer, so a timer shut down first leaves no stop waiting (the
+            // stop then fails with the timer's refusal). The stop runs on the timer, not under the transaction's lock
+            // of the vote that completed the wait.
+            return committed.completeOnTimeout(null, bound, TimeUnit.MILLISECONDS).thenApplyAsync(ignored -> {
+                if (System.nanoTime() - started >= TimeUnit.MILLISECONDS.toNanos(bound)) {
+                    LOG.warn("transaction {}: stopped after waiting {} ms for COMMITTED votes that did not come (of {});"
+                            + " those replicas count as not applied and are repaired", id, bound, awaited);
+                }
                 try {
                     return transaction.stop();
                 } catch (TransactionException e) {

@@ -224,6 +224,28 @@ class TransactionManagerTest {
         ExecutionException unknown = assertThrows(ExecutionException.class, () -> manager.stopOnceCommitted(
                 register(Strategy.MAJORITY, "a").id(), Set.of("z"), Duration.ofSeconds(1)).get(5, TimeUnit.SECONDS));
         assertTrue(unknown.getCause().getMessage().contains("not a voter"), unknown.getCause().getMessage());
+
+        // Cancelled while a stop waits: the stop is refused at once, not when its bound passes.
+        Transaction cancelled = register(Strategy.MAJORITY, "a", "b");
+        manager.prepare(cancelled.id(), "a", hash("x"));
+        manager.prepare(cancelled.id(), "b", hash("x"));
+        CompletableFuture<Set<String>> refused = manager.stopOnceCommitted(cancelled.id(), Set.of("a", "b"),
+                Duration.ofMinutes(1));
+        manager.cancel(cancelled.id(), "the proxy is stopping");
+        ExecutionException wasCancelled = assertThrows(ExecutionException.class, () -> refused.get(5, TimeUnit.SECONDS));
+        assertTrue(wasCancelled.getCause().getMessage().contains("cancelled"), wasCancelled.getCause().getMessage());
+    }
+
+    @Test
+    void aStopWaitingWhenTheTimerShutsDownEndsAtItsBound() throws Exception {
+        Transaction transaction = register(Strategy.MAJORITY, "a", "b");
+        manager.prepare(transaction.id(), "a", hash("x"));
+        manager.prepare(transaction.id(), "b", hash("x"));
+        CompletableFuture<Set<String>> stopping = manager.stopOnceCommitted(transaction.id(), Set.of("a", "b"),
+                Duration.ofMillis(300));
+        timer.shutdownNow(); // as the node does when it stops
+        assertThrows(ExecutionException.class, () -> stopping.get(5, TimeUnit.SECONDS),
+                "ended (refused by the stopped timer) instead of waiting forever");
     }
 
     @Test

@@ -163,7 +163,7 @@ public final class ClusterLoadGenerator {
             Map<String, Connections> connections, Map<String, ManagedChannel> channels, int inFlight, double rate,
             long expectedRefs) throws Exception {
         List<LoadPlan.Target> variants = group.variants();
-        int slices = LoadPlan.slices(plan.quick(), variants.stream().anyMatch(LoadPlan.Target::rotating));
+        int slices = LoadPlan.slices(plan.quick(), variants.size(), variants.stream().anyMatch(LoadPlan.Target::rotating));
         Map<String, LoadEngine.Measured> measured = new LinkedHashMap<>();
         for (int slice = 0; slice < slices; slice++) {
             for (int i = 0; i < variants.size(); i++) {

@@ -141,7 +141,7 @@ public final class ClusterReport {
 
     /** How the runs of a scenario's variants were interleaved (see {@link LoadPlan#slices}). */
     private String slicing() {
-        if (LoadPlan.slices(results.quick(), false) == 1) {
+        if (LoadPlan.slices(results.quick(), 2, false) == 1) {
             return "in one window (a quick run)";
         }
         return "split into " + LoadPlan.SLICES + " slices taken in turn with the scenario's other variants on the same"

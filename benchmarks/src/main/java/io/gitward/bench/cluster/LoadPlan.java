@@ -67,10 +67,11 @@ public record LoadPlan(String cluster, boolean quick, long seed, long variantWar
     public static final String VIRTUAL_STORAGE = "default";
 
     /**
-     * Slices in which the variants of a scenario are measured in turn (see the load generator): one in quick runs,
-     * and one where a variant rotates certificates, whose rotations every few seconds need an unbroken window.
+     * Slices in which the variants of a scenario that share a cluster are measured in turn (see the load generator):
+     * one in quick runs, for a lone variant (nothing to take turns with), and where a variant rotates certificates,
+     * whose rotations every few seconds need an unbroken window.
      */
-    public static int slices(boolean quick, boolean rotating) {
-        return quick || rotating ? 1 : SLICES;
+    public static int slices(boolean quick, int variants, boolean rotating) {
+        return quick || variants < 2 || rotating ? 1 : SLICES;
     }
 }

@@ -28,6 +28,11 @@ enum Dialect {
         }
 
         @Override
+        boolean setsLockTimeoutEveryWrite() {
+            return true;
+        }
+
+        @Override
         String schemaLock() {
             // Concurrent CREATE TABLE IF NOT EXISTS can still collide in PostgreSQL's catalog; one creator at a time.
             return "SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK_KEY + ")";
@@ -66,6 +71,11 @@ enum Dialect {
         @Override
         String lockTimeoutReset(Duration sessionDefault) {
             return sessionLockTimeout(sessionDefault);
+        }
+
+        @Override
+        boolean setsLockTimeoutEveryWrite() {
+            return false;
         }
 
         @Override
@@ -111,6 +121,9 @@ enum Dialect {
 
     /** What puts a connection's lock wait back to the pool's value after a write chose another; null if nothing. */
     abstract String lockTimeoutReset(Duration sessionDefault);
+
+    /** Whether a write sets its lock wait even when it is the pool's (transaction-scoped, so nothing relies on the session). */
+    abstract boolean setsLockTimeoutEveryWrite();
 
     /** A statement serializing schema creation until the transaction ends, or null when DDL is serialized anyway. */
     abstract String schemaLock();

@@ -54,12 +54,13 @@ final class JdbcRepositoryWrite implements RepositoryWrite {
         } catch (SQLException e) {
             throw database.failure(what, e);
         }
-        // The pool's connections wait its lock timeout already: setting it on every write would cost a statement
-        // (and in H2 any SET invalidates every session's cache of parsed statements: all of them are parsed again).
-        String lockTimeoutReset = lockTimeout.equals(database.sessionLockTimeout()) ? null
-                : database.dialect().lockTimeoutReset(database.sessionLockTimeout());
+        // H2's pooled connections wait the pool's lock timeout already, and there any SET invalidates every session's
+        // cache of parsed statements (all of them are parsed again): set only a different wait, and put it back.
+        // PostgreSQL sets it for the transaction every time, which still holds behind a transaction-pooling bouncer.
+        boolean otherWait = !lockTimeout.equals(database.sessionLockTimeout());
+        String lockTimeoutReset = otherWait ? database.dialect().lockTimeoutReset(database.sessionLockTimeout()) : null;
         try {
-            if (!lockTimeout.equals(database.sessionLockTimeout())) {
+            if (otherWait || database.dialect().setsLockTimeoutEveryWrite()) {
                 try (Statement statement = connection.createStatement()) {
                     statement.execute(database.dialect().transactionLockTimeout(lockTimeout));
                 }

@@ -10,13 +10,17 @@ import io.gitward.transaction.TransactionException;
 import io.gitward.transaction.TransactionManager;
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The transaction service inside this proxy: registration in-process, votes arriving on the proxy's own
  * listeners. Storage nodes verify the proxy's identity as the coordinator's before they vote.
  */
 public final class EmbeddedCoordinator implements Coordinator {
+    private static final Duration STOP_MARGIN = Duration.ofSeconds(10);
+
     private final TransactionManager manager;
     private final NodeIdentity self;
     private final SecurityRuntime security;
@@ -47,10 +51,18 @@ public final class EmbeddedCoordinator implements Coordinator {
     @Override
     public Set<String> finish(String transactionId, Set<String> succeeded, Duration wait) throws CoordinatorException {
         try {
-            return manager.stopOnceCommitted(transactionId, succeeded, wait).join();
-        } catch (CompletionException e) {
+            // The manager bounds the wait itself; the margin only guards against a stop that never answers.
+            return manager.stopOnceCommitted(transactionId, succeeded, wait)
+                    .get(wait.toMillis() + STOP_MARGIN.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
             String reason = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
             throw new CoordinatorException("cannot end transaction " + transactionId + ": " + reason, e);
+        } catch (TimeoutException e) {
+            throw new CoordinatorException("transaction " + transactionId + " did not stop within "
+                    + (wait.toMillis() + STOP_MARGIN.toMillis()) + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CoordinatorException("interrupted while ending transaction " + transactionId, e);
         }
     }
 

@@ -11,6 +11,7 @@ import io.gitward.proto.VotingStrategy;
 import io.gitward.security.runtime.PeerEndpoint;
 import io.gitward.security.runtime.SecurityRuntime;
 import io.gitward.transaction.Registration;
+import io.gitward.transaction.TransactionManager;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -63,10 +64,11 @@ public final class RemoteCoordinator implements Coordinator, AutoCloseable {
 
     @Override
     public Set<String> finish(String transactionId, Set<String> succeeded, Duration wait) throws CoordinatorException {
+        long waitMillis = Math.max(0, Math.min(wait.toMillis(), TransactionManager.MAX_COMMIT_WAIT.toMillis()));
         try {
-            StopTransactionResponse stopped = stub().withDeadlineAfter(DEADLINE_SECONDS * 1000 + wait.toMillis(),
+            StopTransactionResponse stopped = stub().withDeadlineAfter(DEADLINE_SECONDS * 1000 + waitMillis,
                     TimeUnit.MILLISECONDS).stop(StopTransactionRequest.newBuilder().setTransactionId(transactionId)
-                    .addAllAwaitCommitted(succeeded).setAwaitCommittedMillis((int) wait.toMillis()).build());
+                    .addAllAwaitCommitted(succeeded).setAwaitCommittedMillis((int) waitMillis).build());
             return new TreeSet<>(stopped.getCommittedVotersList());
         } catch (StatusRuntimeException e) {
             throw new CoordinatorException("cannot end transaction " + transactionId + " on coordinator "

@@ -35,10 +35,11 @@ class MeasuredSlicesTest {
     }
 
     @Test
-    void scenariosAreSlicedExceptQuickRunsAndRotation() {
-        assertEquals(LoadPlan.SLICES, LoadPlan.slices(false, false));
-        assertEquals(1, LoadPlan.slices(true, false));
-        assertEquals(1, LoadPlan.slices(false, true));
+    void scenariosAreSlicedExceptQuickRunsLoneVariantsAndRotation() {
+        assertEquals(LoadPlan.SLICES, LoadPlan.slices(false, 4, false));
+        assertEquals(1, LoadPlan.slices(true, 4, false));
+        assertEquals(1, LoadPlan.slices(false, 1, false));
+        assertEquals(1, LoadPlan.slices(false, 2, true));
     }
 
     private static LoadEngine.Measured measured(long calls, long errors, List<String> samples, double seconds,
