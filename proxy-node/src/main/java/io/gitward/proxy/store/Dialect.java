@@ -23,13 +23,8 @@ enum Dialect {
         }
 
         @Override
-        String lockTimeoutReset(Duration sessionDefault) {
-            return null; // SET LOCAL ends with its transaction
-        }
-
-        @Override
-        boolean setsLockTimeoutEveryWrite() {
-            return true;
+        boolean lockTimeoutOutlivesTransaction() {
+            return false; // SET LOCAL
         }
 
         @Override
@@ -64,18 +59,13 @@ enum Dialect {
 
         @Override
         String transactionLockTimeout(Duration timeout) {
-            // A session setting in H2: the write puts the pool's value back when it ends (lockTimeoutReset).
+            // A session setting in H2: a write that sets it puts the pool's value back when it ends.
             return sessionLockTimeout(timeout);
         }
 
         @Override
-        String lockTimeoutReset(Duration sessionDefault) {
-            return sessionLockTimeout(sessionDefault);
-        }
-
-        @Override
-        boolean setsLockTimeoutEveryWrite() {
-            return false;
+        boolean lockTimeoutOutlivesTransaction() {
+            return true;
         }
 
         @Override
@@ -119,11 +109,8 @@ enum Dialect {
     /** Bounds the lock waits of the current transaction. */
     abstract String transactionLockTimeout(Duration timeout);
 
-    /** What puts a connection's lock wait back to the pool's value after a write chose another; null if nothing. */
-    abstract String lockTimeoutReset(Duration sessionDefault);
-
-    /** Whether a write sets its lock wait even when it is the pool's (transaction-scoped, so nothing relies on the session). */
-    abstract boolean setsLockTimeoutEveryWrite();
+    /** Whether {@link #transactionLockTimeout} stays on the connection after its transaction (a session setting). */
+    abstract boolean lockTimeoutOutlivesTransaction();
 
     /** A statement serializing schema creation until the transaction ends, or null when DDL is serialized anyway. */
     abstract String schemaLock();

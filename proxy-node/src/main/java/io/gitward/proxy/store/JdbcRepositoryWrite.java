@@ -54,15 +54,19 @@ final class JdbcRepositoryWrite implements RepositoryWrite {
         } catch (SQLException e) {
             throw database.failure(what, e);
         }
-        // H2's pooled connections wait the pool's lock timeout already, and there any SET invalidates every session's
-        // cache of parsed statements (all of them are parsed again): set only a different wait, and put it back.
-        // PostgreSQL sets it for the transaction every time, which still holds behind a transaction-pooling bouncer.
+        // Where the setting is the session's (H2), pooled connections wait the pool's lock timeout already, and there
+        // any SET invalidates every session's cache of parsed statements (all of them are parsed again): set only a
+        // different wait, and put the pool's back afterwards. A transaction-scoped one (PostgreSQL's SET LOCAL) is
+        // set on every write, which still holds behind a transaction-pooling bouncer.
+        Dialect dialect = database.dialect();
         boolean otherWait = !lockTimeout.equals(database.sessionLockTimeout());
-        String lockTimeoutReset = otherWait ? database.dialect().lockTimeoutReset(database.sessionLockTimeout()) : null;
+        boolean sessionScoped = dialect.lockTimeoutOutlivesTransaction();
+        String lockTimeoutReset = otherWait && sessionScoped ? dialect.sessionLockTimeout(database.sessionLockTimeout())
+                : null;
         try {
-            if (otherWait || database.dialect().setsLockTimeoutEveryWrite()) {
+            if (otherWait || !sessionScoped) {
                 try (Statement statement = connection.createStatement()) {
-                    statement.execute(database.dialect().transactionLockTimeout(lockTimeout));
+                    statement.execute(dialect.transactionLockTimeout(lockTimeout));
                 }
             }
             RepositoryState state = lock(connection, virtualStorage, relativePath);
@@ -75,7 +79,7 @@ final class JdbcRepositoryWrite implements RepositoryWrite {
             return new JdbcRepositoryWrite(database, connection, virtualStorage, state, intentId, lockTimeoutReset);
         } catch (SQLException e) {
             release(database, connection, lockTimeoutReset);
-            if (database.dialect().isLockTimeout(e)) {
+            if (dialect.isLockTimeout(e)) {
                 throw new StoreException(StoreException.Kind.LOCK_TIMEOUT, what + ": another writer held it longer than "
                         + lockTimeout.toMillis() + "ms", e);
             }
