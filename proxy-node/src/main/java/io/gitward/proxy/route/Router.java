@@ -28,16 +28,15 @@ public final class Router {
 
     public static String readReplica(RepositoryState state, Predicate<String> healthy, boolean primaryOnly)
             throws NoReplicaException {
-        Set<String> upToDate = state.upToDate();
         if (primaryOnly) {
-            if (upToDate.contains(state.primary()) && healthy.test(state.primary())) {
+            if (state.isUpToDate(state.primary()) && healthy.test(state.primary())) {
                 return state.primary();
             }
             throw new NoReplicaException(state.relativePath() + ": its primary " + state.primary() + " is "
                     + (healthy.test(state.primary()) ? "not up to date" : "down") + " (reading from the primary was"
                     + " required)");
         }
-        List<String> candidates = upToDate.stream().filter(healthy).toList();
+        List<String> candidates = state.upToDate().stream().filter(healthy).toList();
         if (candidates.isEmpty()) {
             throw noReplica(state, healthy);
         }

@@ -27,7 +27,11 @@ public record RepositoryState(String relativePath, String primary, Map<String, L
     }
 
     public long maxGeneration() {
-        return generations.values().stream().mapToLong(Long::longValue).max().orElse(-1);
+        long max = -1;
+        for (long generation : generations.values()) {
+            max = Math.max(max, generation);
+        }
+        return max;
     }
 
     /** Replicas at the highest generation, sorted by name. */

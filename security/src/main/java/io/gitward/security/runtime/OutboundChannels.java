@@ -141,6 +141,7 @@ public final class OutboundChannels {
         } else {
             builder = NettyChannelBuilder.forAddress(peer.plaintext().host(), peer.plaintext().port()).usePlaintext();
         }
+        builder.neverIndexMetadataKeys(UnindexedHeaders.KEYS);
         if (route.token() && tokens.get() != null) {
             builder.intercept(new TokenSender(tokens));
         }

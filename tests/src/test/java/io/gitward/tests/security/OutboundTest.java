@@ -198,6 +198,45 @@ class OutboundTest {
         }
     }
 
+    /**
+     * Values that are new on every call (the deadline, the token, a request id) go out as HPACK "never indexed"
+     * literals: indexed, each call would add a table entry no later call matches and evict a useful one, and a
+     * secret would sit in the connection's table. The second call's header block proves it: every other field is
+     * found in the table, and nothing new enters it.
+     */
+    @Test
+    void valuesNewOnEveryCallAreNeverIndexed() throws Exception {
+        try (InProcessNode proxy = node(NodeKind.PROXY, "proxy-1", "0", "boringssl");
+                java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            server.setSoTimeout(10_000);
+            PeerEndpoint peer = new PeerEndpoint(NodeIdentity.of("cell-1.gitward", "storage", "storage-1"), null,
+                    new ListenAddress("127.0.0.1", server.getLocalPort()));
+            ManagedChannel channel = proxy.runtime().security().outbound().dial(peer);
+            try {
+                io.grpc.Metadata requestId = new io.grpc.Metadata();
+                requestId.put(io.grpc.Metadata.Key.of("x-request-id", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "r-1");
+                ScopeProbeGrpc.ScopeProbeFutureStub stub = ScopeProbeGrpc.newFutureStub(channel)
+                        .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(requestId));
+                for (int call = 0; call < 2; call++) {
+                    stub.withDeadlineAfter(30, TimeUnit.SECONDS).public_(ProbeRequest.getDefaultInstance());
+                }
+                try (java.net.Socket socket = server.accept()) {
+                    socket.setSoTimeout(10_000);
+                    List<List<HeaderBlockRepresentations.Kind>> blocks = HeaderBlockRepresentations.read(
+                            new java.io.DataInputStream(socket.getInputStream()), socket.getOutputStream(), 2);
+                    for (List<HeaderBlockRepresentations.Kind> block : blocks) {
+                        assertEquals(3, block.stream().filter(HeaderBlockRepresentations.Kind.NEVER_INDEXED::equals)
+                                .count(), "grpc-timeout, authorization and x-request-id never indexed: " + block);
+                    }
+                    assertTrue(blocks.get(1).stream().noneMatch(HeaderBlockRepresentations.Kind.INCREMENTAL::equals),
+                            "the second call adds nothing to the table: " + blocks.get(1));
+                }
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
     private static ProbeResponse probe(ManagedChannel channel) {
         return ScopeProbeGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .public_(ProbeRequest.getDefaultInstance());
