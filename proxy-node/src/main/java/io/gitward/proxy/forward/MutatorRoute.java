@@ -10,6 +10,7 @@ import io.gitward.proxy.store.RepositoryState;
 import io.gitward.proxy.store.RepositoryWrite;
 import io.gitward.proxy.store.StoreException;
 import io.gitward.proxy.tx.Coordinator;
+import io.gitward.security.authz.SecurityContext;
 import io.gitward.transaction.Registration;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
 final class MutatorRoute implements ProxiedCall.Route {
     private static final Logger LOG = LoggerFactory.getLogger(MutatorRoute.class);
     private static final Duration CLEANUP_TIMEOUT = Duration.ofSeconds(10);
-    static final Metadata.Key<TransactionContext> TRANSACTION = Metadata.Key.of("gitward-transaction-bin",
+    static final Metadata.Key<TransactionContext> TRANSACTION = Metadata.Key.of(SecurityContext.TRANSACTION_HEADER,
             ProtoUtils.metadataMarshaller(TransactionContext.getDefaultInstance()));
 
     private final RouteContext context;

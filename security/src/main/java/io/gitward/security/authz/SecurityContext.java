@@ -15,6 +15,12 @@ public final class SecurityContext {
     public static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
             Metadata.ASCII_STRING_MARSHALLER);
 
+    /**
+     * The header in which the proxy tells a storage node which transaction a write belongs to (no secret; storage
+     * honours it only from a proxy). One name for the proxy that sends it, the node that reads it and the dialer.
+     */
+    public static final String TRANSACTION_HEADER = "gitward-transaction-bin";
+
     private SecurityContext() {
     }
 

@@ -14,7 +14,7 @@ final class UnindexedHeaders {
     static final List<Metadata.Key<?>> KEYS = List.of(
             Metadata.Key.of("grpc-timeout", Metadata.ASCII_STRING_MARSHALLER),
             SecurityContext.AUTHORIZATION,
-            Metadata.Key.of("gitward-transaction-bin", Metadata.BINARY_BYTE_MARSHALLER),
+            Metadata.Key.of(SecurityContext.TRANSACTION_HEADER, Metadata.BINARY_BYTE_MARSHALLER),
             Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER),
             Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER));
 

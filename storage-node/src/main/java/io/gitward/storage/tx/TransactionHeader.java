@@ -21,7 +21,7 @@ import io.grpc.protobuf.ProtoUtils;
  * the old design did. From anyone else the call is refused, so no client can make a node vote.
  */
 public final class TransactionHeader implements ServerInterceptor {
-    public static final String NAME = "gitward-transaction-bin";
+    public static final String NAME = SecurityContext.TRANSACTION_HEADER;
     public static final Metadata.Key<TransactionContext> KEY = Metadata.Key.of(NAME,
             ProtoUtils.metadataMarshaller(TransactionContext.getDefaultInstance()));
     public static final Context.Key<TransactionContext> CONTEXT = Context.key("gitward-transaction");
